@@ -116,15 +116,31 @@ pub fn mae(tape: &mut Tape, y_hat: &[Var], y: ArrayView1<f64>) -> Var {
     tape.named(loss, "MAE")
 }
 
-/// Softmax cross-entropy of `logits` for the class `target`:
-/// CE = −ln pₜ with pₜ = e^{zₜ − m} / Σₖ e^{zₖ − m}: shift → exp → sum → divide → log → negate.
+/// Softmax cross-entropy of `logits` for the class `target`, in its log-sum-exp form:
+/// CE = −ln pₜ = ln Σₖ e^{zₖ − m} − (zₜ − m): shift → exp → sum → log → subtract the target's
+/// shifted logit.
 ///
-/// The shift m = maxₖ zₖ is a constant: it keeps every exponent ≤ 0 (no overflow) and does not
-/// change pₜ, so it does not change the gradient either.
+/// The shift m = maxₖ zₖ is a constant: it keeps every exponent ≤ 0, so nothing overflows, and
+/// it cancels in the formula, so it changes neither the loss nor its gradient. Taking the log
+/// of the sum instead of the log of pₜ = e^{zₜ − m}/Σ also means a hopeless prediction costs a
+/// large finite loss rather than ln 0 = −∞.
 ///
 /// # Panics
 ///
 /// If `logits` is empty or `target` is not one of its indices.
+///
+/// # Examples
+///
+/// ```
+/// use descent::autodiff::{losses::softmax_cross_entropy, Tape};
+/// let mut tape = Tape::new();
+/// let logits = tape.inputs(&[1000.0, -1000.0]);
+/// let loss = softmax_cross_entropy(&mut tape, &logits, 1);
+/// tape.backward(loss);
+/// // p₂ = e^{−2000}/(1 + e^{−2000}) underflows to 0, yet the loss is the finite 2000.
+/// assert_eq!(tape.value(loss), 2000.0);
+/// assert_eq!((tape.grad(logits[0]), tape.grad(logits[1])), (1.0, -1.0));
+/// ```
 pub fn softmax_cross_entropy(tape: &mut Tape, logits: &[Var], target: usize) -> Var {
     assert!(
         target < logits.len(),
@@ -136,18 +152,12 @@ pub fn softmax_cross_entropy(tape: &mut Tape, logits: &[Var], target: usize) -> 
         .map(|&z| tape.value(z))
         .fold(f64::NEG_INFINITY, f64::max);
     let shift = tape.constant(largest);
-    let exps: Vec<Var> = logits
-        .iter()
-        .map(|&z| {
-            let shifted = tape.sub(z, shift);
-            tape.exp(shifted)
-        })
-        .collect();
+    let shifted: Vec<Var> = logits.iter().map(|&z| tape.sub(z, shift)).collect();
+    let exps: Vec<Var> = shifted.iter().map(|&s| tape.exp(s)).collect();
     let total = tape.sum(&exps);
-    let p_target = tape.div(exps[target], total);
-    let p_target = tape.named(p_target, &format!("p{}", subscript(target + 1)));
-    let log_p = tape.ln(p_target);
-    let loss = tape.neg(log_p);
+    let log_total = tape.ln(total);
+    let log_total = tape.named(log_total, "lse");
+    let loss = tape.sub(log_total, shifted[target]);
     tape.named(loss, "CE")
 }
 
