@@ -55,7 +55,7 @@ pub struct Diagram {
 /// assert_eq!(number(-12.0), "−12");
 /// assert_eq!(number(1.0 / 3.0), "0.3333");
 /// assert_eq!(number(0.5), "0.5");
-/// assert_eq!(number(1e-12), "1e-12");
+/// assert_eq!(number(1e-12), "1e−12");
 /// ```
 pub fn number(v: f64) -> String {
     let text = if v == v.round() && v.abs() < 1e6 {

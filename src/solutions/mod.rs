@@ -1,4 +1,5 @@
 //! Reference solutions. Your own attempts go in `learner/`, which mirrors this folder.
 
+pub mod autodiff;
 pub mod gradcheck;
 pub mod intro;
