@@ -75,8 +75,11 @@ fn print_gradient(name: &str, tape: &mut Tape, loss: Var, wrt: &[Var]) {
 
 fn print_losses() {
     type Regression = fn(&mut Tape, &[Var], ArrayView1<f64>) -> Var;
-    let regression: [(&str, Regression); 3] =
-        [("MSE", losses::mse), ("RMSE", losses::rmse), ("MAE", losses::mae)];
+    let regression: [(&str, Regression); 3] = [
+        ("MSE", losses::mse),
+        ("RMSE", losses::rmse),
+        ("MAE", losses::mae),
+    ];
     for (name, loss) in regression {
         let mut tape = Tape::new();
         let y_hat = named_inputs(&mut tape, "ŷ", ArrayView1::from(&PREDICTIONS));

@@ -5,7 +5,9 @@ use crate::autodiff::{Tape, Var};
 /// Exercise 3.1: softplus(a) = ln(1 + eᵃ) as a new operation of the engine.
 pub fn softplus(tape: &mut Tape, a: Var) -> Var {
     let _ = (tape, a);
-    todo!("Exercise 3.1: compute the value, then hand `Tape::record` the local derivative d/da ln(1 + eᵃ)")
+    todo!(
+        "Exercise 3.1: compute the value, then hand `Tape::record` the local derivative d/da ln(1 + eᵃ)"
+    )
 }
 
 /// Exercise 3.2: the gradient [∂f/∂x, ∂f/∂y, ∂f/∂z] of f = (x·y + z)·max(y, z), by hand.

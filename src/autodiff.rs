@@ -60,6 +60,8 @@ pub enum Op {
     Relu,
     /// a₁ + a₂ + … + aₖ
     Sum,
+    /// (a₁ + a₂ + … + aₖ)/k
+    Mean,
     /// An operation defined outside this module, with its name (see [`Tape::record`]).
     Custom(&'static str),
 }
@@ -85,6 +87,7 @@ impl fmt::Display for Op {
             Op::Tanh => write!(f, "tanh"),
             Op::Relu => write!(f, "relu"),
             Op::Sum => write!(f, "Σ"),
+            Op::Mean => write!(f, "mean"),
             Op::Custom(name) => write!(f, "{name}"),
         }
     }
@@ -364,16 +367,17 @@ impl Tape {
         self.record(Op::Sum, value, &inputs)
     }
 
-    /// The mean (a₁ + … + aₖ)/k, built from [`Tape::sum`] and a multiplication by the
-    /// constant 1/k.
+    /// The mean (a₁ + … + aₖ)/k in one node. Local derivatives: all 1/k.
     ///
     /// # Panics
     ///
     /// If `terms` is empty.
     pub fn mean(&mut self, terms: &[Var]) -> Var {
-        let total = self.sum(terms);
-        let scale = self.constant(1.0 / terms.len() as f64);
-        self.mul(total, scale)
+        assert!(!terms.is_empty(), "mean needs at least one term, got none");
+        let k = terms.len() as f64;
+        let value = terms.iter().map(|&t| self.value(t)).sum::<f64>() / k;
+        let inputs: Vec<(Var, f64)> = terms.iter().map(|&t| (t, 1.0 / k)).collect();
+        self.record(Op::Mean, value, &inputs)
     }
 
     /// One backward pass without touching the tape: the adjoint ∂output/∂v of every node v,

@@ -53,11 +53,7 @@ fn kink_distance(tape: &Tape) -> f64 {
     tape.nodes()
         .iter()
         .filter_map(|node| {
-            let values: Vec<f64> = node
-                .inputs
-                .iter()
-                .map(|&(v, _)| tape.value(v))
-                .collect();
+            let values: Vec<f64> = node.inputs.iter().map(|&(v, _)| tape.value(v)).collect();
             match node.op {
                 Op::Abs | Op::Relu => Some(values[0].abs()),
                 Op::Max => Some((values[0] - values[1]).abs()),
@@ -89,7 +85,10 @@ fn assert_matches(name: &str, build: Build, x: ArrayView1<f64>) {
     }
     // The relative comparison of the appendix agrees wherever the components are not tiny.
     let c = compare(analytic.view(), numeric.view());
-    assert!(c.max_relative_error < 1e-3 || c.analytic.abs() < 1e-4, "{name}: {c:?}");
+    assert!(
+        c.max_relative_error < 1e-3 || c.analytic.abs() < 1e-4,
+        "{name}: {c:?}"
+    );
 }
 
 /// The operations with the region of inputs where each is differentiable.
@@ -344,11 +343,11 @@ fn losses_match_their_analytic_gradients() {
         let exps = logits.mapv(|z| (z - logits.fold(f64::NEG_INFINITY, |m, &v| m.max(v))).exp());
         let mut analytic = &exps / exps.sum();
         analytic[target] -= 1.0;
-        let engine = engine_gradient(
-            &|t, v| softmax_cross_entropy(t, v, target),
-            logits.view(),
+        let engine = engine_gradient(&|t, v| softmax_cross_entropy(t, v, target), logits.view());
+        assert!(
+            engine.abs_diff_eq(&analytic, 1e-12),
+            "CE: {engine} vs {analytic}"
         );
-        assert!(engine.abs_diff_eq(&analytic, 1e-12), "CE: {engine} vs {analytic}");
     }
 }
 
@@ -358,7 +357,11 @@ fn softmax_cross_entropy_survives_huge_logits() {
     let logits = tape.inputs(&[1000.0, -1000.0, 0.0]);
     let loss = softmax_cross_entropy(&mut tape, &logits, 1);
     tape.backward(loss);
-    assert!((tape.value(loss) - 2000.0).abs() < 1e-9, "CE = {}", tape.value(loss));
+    assert!(
+        (tape.value(loss) - 2000.0).abs() < 1e-9,
+        "CE = {}",
+        tape.value(loss)
+    );
     let grads: Vec<f64> = logits.iter().map(|&z| tape.grad(z)).collect();
     assert_eq!(grads, vec![1.0, -1.0, 0.0]);
 }

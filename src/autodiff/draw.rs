@@ -10,7 +10,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{Op, Tape, Var};
-use crate::plot::{CAPTION_SIZE, DrawContext, FONT, FigureResult, GREY, LABEL_SIZE, PALETTE, svg_area};
+use crate::plot::{
+    CAPTION_SIZE, DrawContext, FONT, FigureResult, GREY, LABEL_SIZE, PALETTE, svg_area,
+};
 
 /// One box of a diagram.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +66,10 @@ pub fn number(v: f64) -> String {
         format!("{v:e}")
     } else {
         let fixed = format!("{v:.4}");
-        fixed.trim_end_matches('0').trim_end_matches('.').to_string()
+        fixed
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
     };
     let text = if text == "-0" { "0".to_string() } else { text };
     text.replace('-', "−")
@@ -219,36 +224,123 @@ fn value_line(name: &str, value: f64) -> String {
     }
 }
 
-/// Width and height of a box, and the gaps between layers and rows, in pixels.
+/// Which way the layers run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orientation {
+    /// Inputs on the left, the output on the right: good for short, tall graphs.
+    LeftToRight,
+    /// Inputs at the top, the output at the bottom: good for long chains, which would be too
+    /// wide for a page the other way.
+    TopToBottom,
+}
+
+/// Size of a box on screen, in pixels.
 const BOX: (i32, i32) = (136, 70);
-const GAP: (i32, i32) = (124, 26);
 const MARGIN: i32 = 24;
 const TITLE_HEIGHT: i32 = 64;
 const SMALL: u32 = 15;
+const MIN_WIDTH: i32 = 560;
+
+/// The layout in two axes: `along` runs through the layers, `across` through the rows of one
+/// layer. Everything is computed in these coordinates and mapped to the screen at the end.
+struct Layout<'a> {
+    diagram: &'a Diagram,
+    orientation: Orientation,
+    rows: Vec<usize>,
+    per_layer: Vec<usize>,
+    tallest: i32,
+    box_along: i32,
+    box_across: i32,
+    gap_along: i32,
+    gap_across: i32,
+}
+
+impl<'a> Layout<'a> {
+    fn new(diagram: &'a Diagram, orientation: Orientation) -> Self {
+        let per_layer: Vec<usize> = (0..diagram.layers())
+            .map(|l| diagram.nodes.iter().filter(|n| n.layer == l).count())
+            .collect();
+        let (box_along, box_across, gap_along, gap_across) = match orientation {
+            Orientation::LeftToRight => (BOX.0, BOX.1, 124, 26),
+            Orientation::TopToBottom => (BOX.1, BOX.0, 84, 44),
+        };
+        Layout {
+            diagram,
+            orientation,
+            rows: diagram.rows(),
+            tallest: per_layer.iter().copied().max().unwrap_or(1) as i32,
+            per_layer,
+            box_along,
+            box_across,
+            gap_along,
+            gap_across,
+        }
+    }
+
+    /// Extent of the drawing (without title and margins) along and across the layers.
+    fn extent(&self) -> (i32, i32) {
+        let layers = self.diagram.layers() as i32;
+        (
+            layers * (self.box_along + self.gap_along) - self.gap_along,
+            self.tallest * (self.box_across + self.gap_across) - self.gap_across,
+        )
+    }
+
+    fn along_of(&self, i: usize) -> i32 {
+        self.diagram.nodes[i].layer as i32 * (self.box_along + self.gap_along)
+    }
+
+    fn across_of(&self, i: usize) -> i32 {
+        let count = self.per_layer[self.diagram.nodes[i].layer] as i32;
+        let step = self.box_across + self.gap_across;
+        (self.tallest - count) * step / 2 + self.rows[i] as i32 * step
+    }
+
+    /// Screen size of the figure.
+    fn size(&self) -> (i32, i32) {
+        let (along, across) = self.extent();
+        let (w, h) = self.screen(along, across);
+        (
+            (w + 2 * MARGIN).max(MIN_WIDTH),
+            h + 2 * MARGIN + TITLE_HEIGHT,
+        )
+    }
+
+    /// Maps a point in layout coordinates to the screen.
+    fn screen(&self, along: i32, across: i32) -> (i32, i32) {
+        match self.orientation {
+            Orientation::LeftToRight => (along, across),
+            Orientation::TopToBottom => (across, along),
+        }
+    }
+
+    /// Like [`Layout::screen`], plus the margins and the centring offset.
+    fn place(&self, along: i32, across: i32) -> (i32, i32) {
+        let (w, _) = self.size();
+        let (extent_w, _) = {
+            let (a, c) = self.extent();
+            self.screen(a, c)
+        };
+        let (x, y) = self.screen(along, across);
+        ((w - extent_w) / 2 + x, TITLE_HEIGHT + MARGIN + y)
+    }
+}
 
 /// Draws `diagram` as an SVG at `path`, with `title` above it and a key below the title.
 ///
 /// # Errors
 ///
 /// When the file cannot be written.
-pub fn render(diagram: &Diagram, title: &str, path: &Path) -> FigureResult {
-    let rows = diagram.rows();
-    let per_layer: Vec<usize> = (0..diagram.layers())
-        .map(|l| diagram.nodes.iter().filter(|n| n.layer == l).count())
-        .collect();
-    let tallest = per_layer.iter().copied().max().unwrap_or(1) as i32;
-    let width = 2 * MARGIN + diagram.layers() as i32 * (BOX.0 + GAP.0) - GAP.0;
-    let height = TITLE_HEIGHT + 2 * MARGIN + tallest * (BOX.1 + GAP.1) - GAP.1;
-    let root = svg_area(path, (width.max(520) as u32, height as u32))?;
-    let left = (width.max(520) - width) / 2;
-    let top_of = |i: usize| {
-        let count = per_layer[diagram.nodes[i].layer] as i32;
-        let column = TITLE_HEIGHT + MARGIN + (tallest - count) * (BOX.1 + GAP.1) / 2;
-        column + rows[i] as i32 * (BOX.1 + GAP.1)
-    };
-    let left_of = |i: usize| left + MARGIN + diagram.nodes[i].layer as i32 * (BOX.0 + GAP.0);
-
-    let centre_x = width.max(520) / 2;
+pub fn render(
+    diagram: &Diagram,
+    orientation: Orientation,
+    title: &str,
+    path: &Path,
+) -> FigureResult {
+    let layout = Layout::new(diagram, orientation);
+    let (width, height) = layout.size();
+    let root = svg_area(path, (width as u32, height as u32))?;
+    let centre_x = width / 2;
     root.draw(&Text::new(
         title.to_string(),
         (centre_x, 20),
@@ -264,10 +356,10 @@ pub fn render(diagram: &Diagram, title: &str, path: &Path) -> FigureResult {
     .at(path)?;
 
     for edge in &diagram.edges {
-        draw_edge(&root, diagram, edge, &top_of, &left_of, path)?;
+        draw_edge(&root, &layout, edge, path)?;
     }
     for (i, node) in diagram.nodes.iter().enumerate() {
-        let (x, y) = (left_of(i), top_of(i));
+        let (x, y) = layout.place(layout.along_of(i), layout.across_of(i));
         root.draw(&Rectangle::new(
             [(x, y), (x + BOX.0, y + BOX.1)],
             RGBColor(245, 245, 245).filled(),
@@ -297,94 +389,131 @@ pub fn render(diagram: &Diagram, title: &str, path: &Path) -> FigureResult {
 }
 
 fn centred(size: u32, colour: RGBColor) -> TextStyle<'static> {
+    anchored(size, colour, Pos::new(HPos::Center, VPos::Center))
+}
+
+fn anchored(size: u32, colour: RGBColor, pos: Pos) -> TextStyle<'static> {
     TextStyle {
         font: (FONT, size).into_font(),
         color: colour.to_backend_color(),
-        pos: Pos::new(HPos::Center, VPos::Center),
+        pos,
     }
 }
 
 fn draw_edge<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
-    diagram: &Diagram,
+    layout: &Layout,
     edge: &DiagramEdge,
-    top_of: &impl Fn(usize) -> i32,
-    left_of: &impl Fn(usize) -> i32,
     path: &Path,
 ) -> FigureResult
 where
     DB::ErrorType: 'static,
 {
-    // Arrows entering the same box are spread over its left side, in the order of their
-    // sources' heights, so that they do not meet at one point.
+    // Arrows entering the same box are spread over its near side, in the order of their
+    // sources, so that they do not meet at one point.
+    let diagram = layout.diagram;
     let mut siblings: Vec<usize> = diagram
         .edges
         .iter()
         .filter(|e| e.to == edge.to)
         .map(|e| e.from)
         .collect();
-    siblings.sort_by_key(|&from| (top_of(from), from));
+    siblings.sort_by_key(|&from| (layout.across_of(from), from));
     let k = siblings.iter().position(|&f| f == edge.from).unwrap_or(0) as i32;
     let count = siblings.len() as i32;
-    let start = (left_of(edge.from) + BOX.0, top_of(edge.from) + BOX.1 / 2);
-    let end = (
-        left_of(edge.to),
-        top_of(edge.to) + BOX.1 * (k + 1) / (count + 1),
+    let start = (
+        layout.along_of(edge.from) + layout.box_along,
+        layout.across_of(edge.from) + layout.box_across / 2,
     );
-    // The last stretch before the box is horizontal, so arrowheads and labels line up. An
+    let end = (
+        layout.along_of(edge.to),
+        layout.across_of(edge.to) + layout.box_across * (k + 1) / (count + 1),
+    );
+    // The last stretch before the box is straight, so arrowheads and labels line up. An
     // arrow that skips layers first runs along a lane that misses the boxes in between.
-    let bend = (end.0 - GAP.0 / 2, end.1);
-    let lane = free_lane(diagram, edge, start.1, top_of);
+    let half_gap = layout.gap_along / 2;
+    let bend = (end.0 - half_gap, end.1);
     let mut points = vec![start];
-    if let Some(y) = lane {
-        points.push((start.0 + GAP.0 / 2, y));
-        points.push((bend.0 - GAP.0 / 2, y));
+    if let Some(lane) = free_lane(layout, edge, start.1) {
+        points.push((start.0 + half_gap, lane));
+        points.push((bend.0 - half_gap, lane));
     }
     points.extend([bend, end]);
-    root.draw(&PathElement::new(points, GREY.stroke_width(2)))
+    let on_screen: Vec<(i32, i32)> = points.iter().map(|&(a, c)| layout.place(a, c)).collect();
+    root.draw(&PathElement::new(on_screen, GREY.stroke_width(2)))
         .at(path)?;
+    let tip = |back: i32, side: i32| layout.place(end.0 - back, end.1 + side);
     root.draw(&Polygon::new(
-        vec![end, (end.0 - 10, end.1 - 5), (end.0 - 10, end.1 + 5)],
+        vec![tip(0, 0), tip(10, -5), tip(10, 5)],
         GREY.filled(),
     ))
     .at(path)?;
-    let style = TextStyle::from((FONT, SMALL).into_font())
-        .color(&PALETTE[1])
-        .pos(Pos::new(HPos::Center, VPos::Bottom));
+    let (anchor, at) = match layout.orientation {
+        Orientation::LeftToRight => (
+            Pos::new(HPos::Center, VPos::Bottom),
+            layout.place(end.0 - half_gap / 2 - 4, end.1 - 3),
+        ),
+        // Labels of the left half of the arrows go on their left, the others on their right,
+        // so that labels above a box point away from each other.
+        Orientation::TopToBottom if 2 * k + 1 < count => (
+            Pos::new(HPos::Right, VPos::Center),
+            layout.place(end.0 - half_gap / 2, end.1 - 4),
+        ),
+        Orientation::TopToBottom => (
+            Pos::new(HPos::Left, VPos::Center),
+            layout.place(end.0 - half_gap / 2 - (k % 2) * 18, end.1 + 4),
+        ),
+    };
+    // A white patch behind the label keeps it legible where it crosses another arrow.
+    let width = 8 * edge.label.chars().count() as i32;
+    let left = match anchor.h_pos {
+        HPos::Left => at.0,
+        HPos::Right => at.0 - width,
+        HPos::Center => at.0 - width / 2,
+    };
+    let top = match anchor.v_pos {
+        VPos::Bottom => at.1 - 16,
+        _ => at.1 - 8,
+    };
+    root.draw(&Rectangle::new(
+        [(left - 1, top), (left + width + 1, top + 16)],
+        WHITE.filled(),
+    ))
+    .at(path)?;
     root.draw(&Text::new(
         edge.label.clone(),
-        (end.0 - GAP.0 / 4 - 4, end.1 - 3),
-        style,
+        at,
+        anchored(SMALL, PALETTE[1], anchor),
     ))
     .at(path)?;
     Ok(())
 }
 
-/// For an arrow that skips layers, the height at which it can cross the layers in between
-/// without running through a box: the source's own height if that is free, otherwise the
-/// nearest gap between two rows. `None` for an arrow between neighbouring layers.
-fn free_lane(
-    diagram: &Diagram,
-    edge: &DiagramEdge,
-    source_y: i32,
-    top_of: &impl Fn(usize) -> i32,
-) -> Option<i32> {
+/// For an arrow that skips layers, the position across the layers at which it can cross the
+/// layers in between without running through a box: the source's own position if that is
+/// free, otherwise the nearest gap between two boxes. `None` for an arrow between neighbouring
+/// layers.
+fn free_lane(layout: &Layout, edge: &DiagramEdge, source: i32) -> Option<i32> {
+    let diagram = layout.diagram;
     let (from, to) = (diagram.nodes[edge.from].layer, diagram.nodes[edge.to].layer);
     if to <= from + 1 {
         return None;
     }
     let between: Vec<i32> = (0..diagram.nodes.len())
         .filter(|&i| (from + 1..to).contains(&diagram.nodes[i].layer))
-        .map(top_of)
+        .map(|i| layout.across_of(i))
         .collect();
-    let clear = |y: i32| {
+    let (size, gap) = (layout.box_across, layout.gap_across);
+    let clear = |c: i32| {
         between
             .iter()
-            .all(|&top| y < top - GAP.1 / 4 || y > top + BOX.1 + GAP.1 / 4)
+            .all(|&low| c < low - gap / 4 || c > low + size + gap / 4)
     };
-    let gaps = between.iter().flat_map(|&top| [top - GAP.1 / 2, top + BOX.1 + GAP.1 / 2]);
-    std::iter::once(source_y)
+    let gaps = between
+        .iter()
+        .flat_map(|&low| [low - gap / 2, low + size + gap / 2]);
+    std::iter::once(source)
         .chain(gaps)
-        .filter(|&y| clear(y))
-        .min_by_key(|&y| (y - source_y).abs())
+        .filter(|&c| clear(c))
+        .min_by_key(|&c| (c - source).abs())
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use ndarray::{ArrayView1, array};
 
-use super::draw::{Diagram, render};
+use super::draw::{Diagram, Orientation, render};
 use super::losses::{self, named_inputs};
 use super::{Tape, Var, circuit, neuron, reuse};
 use crate::figures::Figure;
@@ -67,7 +67,22 @@ pub const PROBABILITY: f64 = 0.8;
 pub const LABEL: f64 = 1.0;
 
 fn draw_from(tape: &Tape, output: Var, title: &str, path: &Path) -> FigureResult {
-    render(&Diagram::from_tape(tape, output), title, path)
+    render(
+        &Diagram::from_tape(tape, output),
+        Orientation::LeftToRight,
+        title,
+        path,
+    )
+}
+
+/// The losses are long chains: drawn from top to bottom they fit the width of a page.
+fn draw_loss(tape: &Tape, output: Var, title: &str, path: &Path) -> FigureResult {
+    render(
+        &Diagram::from_tape(tape, output),
+        Orientation::TopToBottom,
+        title,
+        path,
+    )
 }
 
 /// The circuit f = (x + y)·z at x = −2, y = 5, z = −4.
@@ -109,7 +124,7 @@ fn draw_regression_loss(loss: RegressionLoss, title: &str, path: &Path) -> Figur
     let mut tape = Tape::new();
     let y_hat = named_inputs(&mut tape, "ŷ", ArrayView1::from(&PREDICTIONS));
     let output = loss(&mut tape, &y_hat, ArrayView1::from(&TARGETS));
-    draw_from(&tape, output, title, path)
+    draw_loss(&tape, output, title, path)
 }
 
 /// MSE as subtract → square → mean, at y = [1, 2, 3], ŷ = [1.5, 2, 2].
@@ -127,7 +142,11 @@ pub fn render_loss_mse(path: &Path) -> FigureResult {
 ///
 /// When the file cannot be written.
 pub fn render_loss_rmse(path: &Path) -> FigureResult {
-    draw_regression_loss(losses::rmse, "RMSE: subtract y, square, mean, square root", path)
+    draw_regression_loss(
+        losses::rmse,
+        "RMSE: subtract y, square, mean, square root",
+        path,
+    )
 }
 
 /// MAE as subtract → abs → mean.
@@ -148,10 +167,10 @@ pub fn render_loss_cross_entropy(path: &Path) -> FigureResult {
     let mut tape = Tape::new();
     let logits = named_inputs(&mut tape, "z", ArrayView1::from(&LOGITS));
     let output = losses::softmax_cross_entropy(&mut tape, &logits, TARGET_CLASS);
-    draw_from(
+    draw_loss(
         &tape,
         output,
-        "Softmax cross-entropy: shift, exp, sum, divide, log, negate",
+        "Softmax cross-entropy: shift, exp, sum, log, minus the target",
         path,
     )
 }
@@ -165,5 +184,5 @@ pub fn render_loss_log_loss(path: &Path) -> FigureResult {
     let mut tape = Tape::new();
     let p = named_inputs(&mut tape, "p", array![PROBABILITY].view());
     let output = losses::log_loss(&mut tape, &p, array![LABEL].view());
-    draw_from(&tape, output, "Log loss of p = 0.8 for y = 1", path)
+    draw_loss(&tape, output, "Log loss of p = 0.8 for y = 1", path)
 }
