@@ -442,26 +442,6 @@ impl Tape {
             })
             .collect()
     }
-
-    /// A one-line description of node `v`, e.g. `"v3 = v2 × v1 = -12"`.
-    pub fn describe(&self, v: Var) -> String {
-        let node = self.node(v);
-        let inputs: Vec<String> = node
-            .inputs
-            .iter()
-            .map(|(input, _)| format!("v{}", input.0))
-            .collect();
-        match node.op {
-            Op::Input | Op::Constant => format!("v{} = {} ({})", v.0, node.value, node.op),
-            _ => format!(
-                "v{} = {} {} = {}",
-                v.0,
-                node.op,
-                inputs.join(", "),
-                node.value
-            ),
-        }
-    }
 }
 
 /// The logistic sigmoid σ(x) = 1/(1 + e⁻ˣ), evaluated without overflow for large |x|.

@@ -92,7 +92,10 @@ fn assert_matches(name: &str, build: Build, x: ArrayView1<f64>) {
 }
 
 /// The operations with the region of inputs where each is differentiable.
-fn operations() -> Vec<(&'static str, usize, Box<dyn Fn(&mut Tape, &[Var]) -> Var>)> {
+/// A named operation: its name, how many inputs it takes, and how to record it.
+type Operation = (&'static str, usize, Box<dyn Fn(&mut Tape, &[Var]) -> Var>);
+
+fn operations() -> Vec<Operation> {
     vec![
         ("add", 2, Box::new(|t, v| t.add(v[0], v[1]))),
         ("sub", 2, Box::new(|t, v| t.sub(v[0], v[1]))),
