@@ -13,7 +13,7 @@ use ndarray::{ArrayView1, array};
 
 /// Backpropagation through a circuit, a neuron and chapter 1's losses.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Folder the figures are written to (as `ch03/*.svg`).
     #[arg(long, default_value = "images")]
