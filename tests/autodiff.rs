@@ -379,3 +379,40 @@ fn a_variable_from_another_tape_is_refused() {
     let a = small.input("a", 1.0);
     small.add(a, foreign);
 }
+
+/// The chapter shows two pieces of the engine's source in `rust,ignore` blocks. They must stay
+/// verbatim copies: every non-comment line of each block appears, in order and consecutively,
+/// in `src/autodiff.rs`.
+#[test]
+fn the_listings_in_the_chapter_are_the_engines_source() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let chapter = std::fs::read_to_string(format!("{root}/chapters/03-chain-rule.md"))
+        .expect("chapters/03-chain-rule.md is readable");
+    let source = std::fs::read_to_string(format!("{root}/src/autodiff.rs"))
+        .expect("src/autodiff.rs is readable");
+    let source_lines: Vec<&str> = source.lines().map(str::trim).collect();
+    let listings: Vec<Vec<&str>> = chapter
+        .split("```rust,ignore\n")
+        .skip(1)
+        .map(|block| {
+            block
+                .split("\n```")
+                .next()
+                .unwrap_or("")
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.starts_with("//"))
+                .collect()
+        })
+        .collect();
+    assert_eq!(listings.len(), 2, "the chapter should show two listings");
+    for listing in listings {
+        assert!(
+            source_lines
+                .windows(listing.len())
+                .any(|window| window == listing.as_slice()),
+            "this listing is not in src/autodiff.rs any more:\n{}",
+            listing.join("\n")
+        );
+    }
+}

@@ -82,6 +82,23 @@ impl Diagram {
     /// Constants get no box of their own: they are written into the label of the operation
     /// that uses them (`"− 1"`, `"× 0.3333"`). Each box shows the node's value and its gradient
     /// ∂output/∂node; each arrow shows the share of the gradient that flowed back along it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use descent::autodiff::{Tape, circuit, draw::Diagram};
+    /// let mut tape = Tape::new();
+    /// let (_, f, _) = circuit(&mut tape, [-2.0, 5.0, -4.0]);
+    /// let diagram = Diagram::from_tape(&tape, f);
+    /// // x, y, z, q and f in three layers; z is placed late, just before its user.
+    /// let labels: Vec<(&str, usize)> =
+    ///     diagram.nodes.iter().map(|n| (n.label.as_str(), n.layer)).collect();
+    /// assert_eq!(labels, [("x", 0), ("y", 0), ("z", 1), ("+", 1), ("×", 2)]);
+    /// assert_eq!(diagram.nodes[3].value, "q = 3");
+    /// assert_eq!(diagram.nodes[0].grad, "grad −4");
+    /// let arrows: Vec<&str> = diagram.edges.iter().map(|e| e.label.as_str()).collect();
+    /// assert_eq!(arrows, ["−4", "−4", "−4", "3"]);
+    /// ```
     pub fn from_tape(tape: &Tape, output: Var) -> Self {
         let nodes = tape.nodes();
         let adjoint = tape.adjoints(output);
