@@ -1,6 +1,7 @@
 #![doc = include_str!("../chapters/introduction.md")]
 
 pub mod autodiff;
+pub mod data;
 pub mod figures;
 pub mod gradcheck;
 pub mod intro;
