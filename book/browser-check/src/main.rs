@@ -2,7 +2,7 @@
 //! load, a formula the browser did not lay out as math, or a search that finds nothing.
 //! Saves a screenshot of the Introduction for people to look at.
 //!
-//! `cargo run -p book --features browser --bin browser-check -- --help`
+//! `cargo run -p browser-check -- --help`
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -125,7 +125,11 @@ fn check_page(tab: &Tab, page: &Path) -> Result<(u64, u64)> {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let root = book::workspace_root();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("browser-check sits in book/browser-check inside the workspace")
+        .to_path_buf();
     let book_dir = args.book.unwrap_or_else(|| root.join("target/book"));
     let screenshot = args
         .screenshot
