@@ -8,6 +8,9 @@ use ndarray::{Array1, Array2, ArrayView1, Axis, Zip, stack};
 /// before its logarithm is taken, so the loss is at most −ln `EPS` ≈ 27.6 per sample.
 pub const EPS: f64 = 1e-12;
 
+/// The signature shared by [`mse`], [`rmse`] and [`mae`]: predictions and targets in, loss out.
+pub type RegressionLoss = fn(ArrayView1<f64>, ArrayView1<f64>) -> f64;
+
 /// Panics unless predictions and targets have the same shape and at least one element.
 fn assert_same_shape(what: &str, y_hat: &ArrayView1<f64>, y: &ArrayView1<f64>) {
     assert_eq!(

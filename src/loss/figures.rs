@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{
-    cross_entropy, cross_entropy_grad, line, log_loss, log_loss_grad, mae, mae_grad, mse,
+    RegressionLoss, cross_entropy, cross_entropy_grad, line, log_loss, log_loss_grad, mae, mae_grad, mse,
     mse_grad, residual, rmse, rmse_grad, softmax,
 };
 use crate::figures::Figure;
@@ -237,9 +237,8 @@ const RESIDUAL_RANGE: Range<f64> = -3.0..3.0;
 ///
 /// When the file cannot be written.
 pub fn render_regression_losses(path: &Path) -> FigureResult {
-    type Loss = fn(ArrayView1<f64>, ArrayView1<f64>) -> f64;
     type Grad = fn(ArrayView1<f64>, ArrayView1<f64>) -> Array1<f64>;
-    let rows: [(&str, Loss, Grad, Range<f64>, Range<f64>); 3] = [
+    let rows: [(&str, RegressionLoss, Grad, Range<f64>, Range<f64>); 3] = [
         ("MSE", mse, mse_grad, 0.0..3.6, -2.2..2.2),
         ("RMSE", rmse, rmse_grad, 0.0..2.0, -0.7..0.7),
         ("MAE", mae, mae_grad, 0.0..1.5, -0.45..0.45),
@@ -497,7 +496,6 @@ const CONTOUR_GRID: usize = 61;
 /// Contour levels per map.
 const LEVELS: usize = 10;
 
-type RegressionLoss = fn(ArrayView1<f64>, ArrayView1<f64>) -> f64;
 const SURFACE_LOSSES: [(&str, RegressionLoss); 3] = [("MSE", mse), ("RMSE", rmse), ("MAE", mae)];
 
 /// The surfaces of MSE, RMSE and MAE over (m, c), on the same data, as three 3-D views.
