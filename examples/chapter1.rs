@@ -18,7 +18,7 @@ use ndarray::array;
 
 /// Redraw Chapter 1's figures and print its worked numbers.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Folder the figures go in (they land in <OUTPUT>/ch01/).
     #[arg(long, default_value = "images")]
@@ -46,9 +46,21 @@ fn print_regression_numbers() {
     let (y_hat, y) = (worked_predictions(), worked_targets());
     let (y_hat, y) = (y_hat.view(), y.view());
     println!("ŷ = {y_hat}, y = {y}");
-    println!("MSE  = {:.6}   ∇ = {:.6}", mse(y_hat, y), mse_grad(y_hat, y));
-    println!("RMSE = {:.6}   ∇ = {:.6}", rmse(y_hat, y), rmse_grad(y_hat, y));
-    println!("MAE  = {:.6}   ∇ = {:.6}", mae(y_hat, y), mae_grad(y_hat, y));
+    println!(
+        "MSE  = {:.6}   ∇ = {:.6}",
+        mse(y_hat, y),
+        mse_grad(y_hat, y)
+    );
+    println!(
+        "RMSE = {:.6}   ∇ = {:.6}",
+        rmse(y_hat, y),
+        rmse_grad(y_hat, y)
+    );
+    println!(
+        "MAE  = {:.6}   ∇ = {:.6}",
+        mae(y_hat, y),
+        mae_grad(y_hat, y)
+    );
 }
 
 fn print_classification_numbers() {

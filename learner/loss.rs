@@ -6,13 +6,17 @@ use ndarray::{Array1, Array2, ArrayView1};
 /// quadratic (½r²) for small residuals, linear beyond |r| = δ, joined smoothly.
 pub fn huber(y_hat: ArrayView1<f64>, y: ArrayView1<f64>, delta: f64) -> f64 {
     let _ = (y_hat, y, delta);
-    todo!("Exercise 1.1: pick the piece by |r| against δ; the linear piece must meet ½r² with the same value at |r| = δ")
+    todo!(
+        "Exercise 1.1: pick the piece by |r| against δ; the linear piece must meet ½r² with the same value at |r| = δ"
+    )
 }
 
 /// Exercise 1.2: the gradient of your Huber loss with respect to the predictions.
 pub fn huber_grad(y_hat: ArrayView1<f64>, y: ArrayView1<f64>, delta: f64) -> Array1<f64> {
     let _ = (y_hat, y, delta);
-    todo!("Exercise 1.2: differentiate each piece; what does the slope of the linear piece look like next to the residual itself?")
+    todo!(
+        "Exercise 1.2: differentiate each piece; what does the slope of the linear piece look like next to the residual itself?"
+    )
 }
 
 /// Exercise 1.3: the Jacobian of the element-wise sigmoid, ∂σ(zᵢ)/∂zⱼ.

@@ -20,7 +20,10 @@ fn assert_same_shape(what: &str, y_hat: &ArrayView1<f64>, y: &ArrayView1<f64>) {
         y_hat.shape(),
         y.shape()
     );
-    assert!(!y.is_empty(), "{what}: needs at least one sample, got shape [0]");
+    assert!(
+        !y.is_empty(),
+        "{what}: needs at least one sample, got shape [0]"
+    );
 }
 
 /// The sign of `v` with sign(0) = 0. (Rust's `f64::signum` returns 1 for +0.0, which would
@@ -213,7 +216,10 @@ pub fn mae_grad(y_hat: ArrayView1<f64>, y: ArrayView1<f64>) -> Array1<f64> {
 
 /// Panics unless there is at least one logit.
 fn assert_some_logits(what: &str, logits: &ArrayView1<f64>) {
-    assert!(!logits.is_empty(), "{what}: needs at least one logit, got shape [0]");
+    assert!(
+        !logits.is_empty(),
+        "{what}: needs at least one logit, got shape [0]"
+    );
 }
 
 /// Log-sum-exp, ln Σₖ e^{zₖ}, computed as m + ln Σₖ e^{zₖ − m} with m = maxₖ zₖ, so that no
@@ -399,9 +405,10 @@ pub fn cross_entropy_between(p: ArrayView1<f64>, q: ArrayView1<f64>) -> f64 {
         p.shape(),
         q.shape()
     );
-    -Zip::from(p)
-        .and(q)
-        .fold(0.0, |acc, &p, &q| if p == 0.0 { acc } else { acc + p * q.ln() })
+    -Zip::from(p).and(q).fold(
+        0.0,
+        |acc, &p, &q| if p == 0.0 { acc } else { acc + p * q.ln() },
+    )
 }
 
 /// Kullback–Leibler divergence, KL(p‖q) = Σₖ pₖ ln(pₖ / qₖ) = H(p, q) − H(p): how many extra
@@ -673,7 +680,10 @@ pub fn line_design_matrix(x: ArrayView1<f64>) -> Array2<f64> {
 /// assert_eq!(line_mse_hessian(array![0.0, 1.0].view()), array![[1.0, 1.0], [1.0, 2.0]]);
 /// ```
 pub fn line_mse_hessian(x: ArrayView1<f64>) -> Array2<f64> {
-    assert!(!x.is_empty(), "line_mse_hessian: needs at least one sample, got shape [0]");
+    assert!(
+        !x.is_empty(),
+        "line_mse_hessian: needs at least one sample, got shape [0]"
+    );
     let a = line_design_matrix(x);
     a.t().dot(&a) * (2.0 / x.len() as f64)
 }

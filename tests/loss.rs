@@ -2,8 +2,7 @@
 //! seeded random points; the MAE kink on its own; stability at huge logits; shape errors.
 
 use descent::gradcheck::{
-    HESSIAN_STEP, STEP, assert_gradients_match, numeric_gradient, numeric_hessian,
-    numeric_jacobian,
+    HESSIAN_STEP, STEP, assert_gradients_match, numeric_gradient, numeric_hessian, numeric_jacobian,
 };
 use descent::loss::{
     cross_entropy, cross_entropy_grad, line, line_mse_hessian, log_loss, log_loss_grad,
@@ -52,7 +51,11 @@ fn check_regression_loss(seed: u64, loss: Loss, grad: Grad) {
         let n = 1 + trial % 7;
         let (y_hat, y) = random_pair(&mut rng, n);
         let numeric = numeric_gradient(|v| loss(v, y.view()), y_hat.view(), STEP);
-        assert_gradients_match(grad(y_hat.view(), y.view()).view(), numeric.view(), TOLERANCE);
+        assert_gradients_match(
+            grad(y_hat.view(), y.view()).view(),
+            numeric.view(),
+            TOLERANCE,
+        );
     }
 }
 
@@ -192,20 +195,35 @@ fn logits_of_a_thousand_give_finite_losses_and_gradients() {
     let logits = array![1000.0, -1000.0, 0.0];
     for target in 0..3 {
         assert!(cross_entropy(logits.view(), target).is_finite());
-        assert!(cross_entropy_grad(logits.view(), target).iter().all(|g| g.is_finite()));
+        assert!(
+            cross_entropy_grad(logits.view(), target)
+                .iter()
+                .all(|g| g.is_finite())
+        );
     }
     assert_eq!(cross_entropy(logits.view(), 1), 2000.0);
     assert!(log_softmax(logits.view()).iter().all(|v| v.is_finite()));
-    assert!(softmax_jacobian(logits.view()).iter().all(|v| v.is_finite()));
+    assert!(
+        softmax_jacobian(logits.view())
+            .iter()
+            .all(|v| v.is_finite())
+    );
     let z = array![1000.0, -1000.0];
     let y = array![0.0, 1.0];
     assert_eq!(log_loss_with_logits(z.view(), y.view()), 1000.0);
-    assert_eq!(log_loss_with_logits_grad(z.view(), y.view()), array![0.5, -0.5]);
+    assert_eq!(
+        log_loss_with_logits_grad(z.view(), y.view()),
+        array![0.5, -0.5]
+    );
     // Log loss on the saturated probabilities is clamped: large, finite.
     let p = sigmoid(z.view());
     assert_eq!(p, array![1.0, 0.0]);
     assert!(log_loss(p.view(), y.view()).is_finite());
-    assert!(log_loss_grad(p.view(), y.view()).iter().all(|g| g.is_finite()));
+    assert!(
+        log_loss_grad(p.view(), y.view())
+            .iter()
+            .all(|g| g.is_finite())
+    );
 }
 
 #[test]

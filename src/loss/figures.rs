@@ -14,8 +14,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{
-    RegressionLoss, cross_entropy, cross_entropy_grad, line, log_loss, log_loss_grad, mae, mae_grad, mse,
-    mse_grad, residual, rmse, rmse_grad, softmax,
+    RegressionLoss, cross_entropy, cross_entropy_grad, line, log_loss, log_loss_grad, mae,
+    mae_grad, mse, mse_grad, residual, rmse, rmse_grad, softmax,
 };
 use crate::figures::Figure;
 use crate::plot::graph::{Graph, values_text};
@@ -111,9 +111,15 @@ struct Panel<'a> {
     curves: Vec<Curve>,
     /// Points to mark with a dot (the worked examples).
     marks: Vec<(f64, f64)>,
-    /// Vertical segments to draw as thick translucent bars (subgradient intervals).
+    /// Vertical segments to draw as thick translucent bars (subgradient intervals), each with
+    /// a dot at its midpoint (the subgradient the code picks).
     bars: Vec<(f64, Range<f64>)>,
+    /// Where the legend goes, if any curve has a name.
+    legend: SeriesLabelPosition,
 }
+
+/// Where most panels put their legend.
+const LEGEND: SeriesLabelPosition = SeriesLabelPosition::UpperMiddle;
 
 /// How many points each curve is sampled at.
 const SAMPLES: usize = 301;
@@ -154,8 +160,8 @@ fn draw_panel<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc(panel.x_desc)
         .y_desc(panel.y_desc)
-        .x_label_formatter(&|x| format!("{x:.1}"))
-        .y_label_formatter(&|y| format!("{y:.2}"))
+        .x_label_formatter(&|x| values_text([*x]))
+        .y_label_formatter(&|y| values_text([*y]))
         .label_style((FONT, LABEL_SIZE))
         .axis_desc_style((FONT, LABEL_SIZE))
         .light_line_style(WHITE)
@@ -165,6 +171,12 @@ fn draw_panel<DB: DrawingBackend>(
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(*x, span.start), (*x, span.end)],
             PALETTE[3].mix(0.45).stroke_width(8),
+        )))?;
+        let middle = (span.start + span.end) / 2.0;
+        chart.draw_series(std::iter::once(Circle::new(
+            (*x, middle),
+            6,
+            PALETTE[3].filled(),
         )))?;
     }
     let in_view = |&(x, y): &(f64, f64)| panel.y_range.contains(&y) && panel.x_range.contains(&x);
@@ -194,7 +206,7 @@ fn draw_panel<DB: DrawingBackend>(
     if panel.curves.iter().any(|c| !c.name.is_empty()) {
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperMiddle)
+            .position(panel.legend.clone())
             .label_font((FONT, LABEL_SIZE - 2))
             .background_style(WHITE.mix(0.85))
             .border_style(GREY)
@@ -261,7 +273,10 @@ pub fn render_regression_losses(path: &Path) -> FigureResult {
             name: loss_curves[0].name.clone(),
             colour: PALETTE[1],
             dashed: false,
-            pieces: two_sided(of_first_residual(first(grad), OTHER_RESIDUALS), &RESIDUAL_RANGE),
+            pieces: two_sided(
+                of_first_residual(first(grad), OTHER_RESIDUALS),
+                &RESIDUAL_RANGE,
+            ),
         }];
         if name == "RMSE" {
             // With the other residuals zero, RMSE = |r₁|/√n: a kink appears.
@@ -293,6 +308,7 @@ pub fn render_regression_losses(path: &Path) -> FigureResult {
             curves: loss_curves,
             marks: at_worked(&of_first_residual(loss, OTHER_RESIDUALS)),
             bars: Vec::new(),
+            legend: LEGEND,
         });
         panels.push(Panel {
             caption: match name {
@@ -307,6 +323,7 @@ pub fn render_regression_losses(path: &Path) -> FigureResult {
             curves: grad_curves,
             marks: at_worked(&of_first_residual(first(grad), OTHER_RESIDUALS)),
             bars,
+            legend: SeriesLabelPosition::LowerRight,
         });
     }
     render_panels(path, (1000, 1080), 3, &panels)
@@ -342,11 +359,20 @@ pub fn render_cross_entropy(path: &Path) -> FigureResult {
             x_range: range.clone(),
             y_range: 0.0..6.0,
             curves: vec![
-                curve("moving z₀ (target)", PALETTE[0], one_piece(loss_of(0), &range)),
-                curve("moving z₁ (wrong)", PALETTE[2], one_piece(loss_of(1), &range)),
+                curve(
+                    "moving z₀ (target)",
+                    PALETTE[0],
+                    one_piece(loss_of(0), &range),
+                ),
+                curve(
+                    "moving z₁ (wrong)",
+                    PALETTE[2],
+                    one_piece(loss_of(1), &range),
+                ),
             ],
             marks: vec![(z[0], loss_of(0)(z[0])), (z[1], loss_of(1)(z[1]))],
             bars: Vec::new(),
+            legend: LEGEND,
         },
         Panel {
             caption: "∂CE/∂zₖ = pₖ − yₖ",
@@ -355,11 +381,16 @@ pub fn render_cross_entropy(path: &Path) -> FigureResult {
             x_range: range.clone(),
             y_range: -1.1..1.1,
             curves: vec![
-                curve("∂CE/∂z₀ = p₀ − 1", PALETTE[0], one_piece(grad_of(0), &range)),
+                curve(
+                    "∂CE/∂z₀ = p₀ − 1",
+                    PALETTE[0],
+                    one_piece(grad_of(0), &range),
+                ),
                 curve("∂CE/∂z₁ = p₁", PALETTE[2], one_piece(grad_of(1), &range)),
             ],
             marks: vec![(z[0], grad_of(0)(z[0])), (z[1], grad_of(1)(z[1]))],
             bars: Vec::new(),
+            legend: SeriesLabelPosition::MiddleLeft,
         },
     ];
     render_panels(path, (1000, 420), 1, &panels)
@@ -391,11 +422,20 @@ pub fn render_log_loss(path: &Path) -> FigureResult {
             x_range: range.clone(),
             y_range: 0.0..5.0,
             curves: vec![
-                curve("y = 1: −ln p", PALETTE[0], one_piece(loss_for(1.0), &inside)),
-                curve("y = 0: −ln(1 − p)", PALETTE[1], one_piece(loss_for(0.0), &inside)),
+                curve(
+                    "y = 1: −ln p",
+                    PALETTE[0],
+                    one_piece(loss_for(1.0), &inside),
+                ),
+                curve(
+                    "y = 0: −ln(1 − p)",
+                    PALETTE[1],
+                    one_piece(loss_for(0.0), &inside),
+                ),
             ],
             marks: vec![(p, loss_for(1.0)(p)), (p, loss_for(0.0)(p))],
             bars: Vec::new(),
+            legend: LEGEND,
         },
         Panel {
             caption: "∂BCE/∂p = (p − y)/(p(1 − p))",
@@ -405,10 +445,15 @@ pub fn render_log_loss(path: &Path) -> FigureResult {
             y_range: -10.0..10.0,
             curves: vec![
                 curve("y = 1: −1/p", PALETTE[0], one_piece(grad_for(1.0), &inside)),
-                curve("y = 0: 1/(1 − p)", PALETTE[1], one_piece(grad_for(0.0), &inside)),
+                curve(
+                    "y = 0: 1/(1 − p)",
+                    PALETTE[1],
+                    one_piece(grad_for(0.0), &inside),
+                ),
             ],
             marks: vec![(p, grad_for(1.0)(p)), (p, grad_for(0.0)(p))],
             bars: Vec::new(),
+            legend: LEGEND,
         },
     ];
     render_panels(path, (1000, 420), 1, &panels)
@@ -489,6 +534,10 @@ impl LossSurface {
 pub const M_RANGE: Range<f64> = -0.5..3.5;
 /// The intercepts the surfaces span.
 pub const C_RANGE: Range<f64> = -2.5..3.5;
+/// The middle of [`M_RANGE`], where its axis title goes.
+const M_MID: f64 = 1.5;
+/// The middle of [`C_RANGE`], where its axis title goes.
+const C_MID: f64 = 0.5;
 /// Grid points per side of the 3-D surfaces.
 const SURFACE_GRID: usize = 31;
 /// Grid points per side of the contour maps.
@@ -516,7 +565,11 @@ pub fn render_surfaces(path: &Path) -> FigureResult {
 /// A colour for a loss value, from blue (low) to orange (high) through pale grey.
 fn level_colour(t: f64) -> RGBColor {
     let t = t.clamp(0.0, 1.0);
-    let (low, mid, high) = ((0.0, 114.0, 178.0), (225.0, 225.0, 225.0), (213.0, 94.0, 0.0));
+    let (low, mid, high) = (
+        (0.0, 114.0, 178.0),
+        (225.0, 225.0, 225.0),
+        (213.0, 94.0, 0.0),
+    );
     let mix = |a: (f64, f64, f64), b: (f64, f64, f64), s: f64| {
         RGBColor(
             (a.0 + (b.0 - a.0) * s) as u8,
@@ -538,13 +591,16 @@ fn draw_surface<DB: DrawingBackend>(
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let top = surface.values.fold(0.0, |a: f64, &b| a.max(b));
     let mut chart = ChartBuilder::on(area)
-        .caption(format!("{name} over (m, c)"), (FONT, CAPTION_SIZE))
+        .caption(
+            format!("{name} over slope m and intercept c"),
+            (FONT, CAPTION_SIZE - 2),
+        )
         .margin(8)
         .build_cartesian_3d(M_RANGE, 0.0..top, C_RANGE)?;
     chart.with_projection(|mut p| {
         p.yaw = 0.6;
         p.pitch = 0.35;
-        p.scale = 0.75;
+        p.scale = 0.7;
         p.into_matrix()
     });
     chart
@@ -553,35 +609,35 @@ fn draw_surface<DB: DrawingBackend>(
         .light_grid_style(GREY.mix(0.15))
         .max_light_lines(2)
         .draw()?;
-    let colour = |v: &f64| level_colour(v / top).mix(0.9).filled();
-    let value = |m: f64, c: f64| {
-        let i = index_of(&surface.m, m);
-        let j = index_of(&surface.c, c);
-        surface.values[[i, j]]
-    };
-    // Far cells first, so nearer ones paint over them (plotters does no depth sorting).
-    chart.draw_series(
-        SurfaceSeries::xoz(
-            surface.m.iter().rev().copied(),
-            surface.c.iter().rev().copied(),
-            value,
-        )
-        .style_func(&colour),
-    )?;
+    // One quadrilateral per grid cell, coloured by its mean height. plotters paints in the
+    // order it is given and does no depth sorting, so sort the cells farthest first.
+    let (rows, cols) = surface.values.dim();
+    let coord = chart.as_coord_spec();
+    let mut cells: Vec<(i32, Vec<(f64, f64, f64)>, f64)> = (0..rows - 1)
+        .flat_map(|i| (0..cols - 1).map(move |j| (i, j)))
+        .map(|(i, j)| {
+            let corners: Vec<(f64, f64, f64)> = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)]
+                .iter()
+                .map(|&(a, b)| (surface.m[a], surface.values[[a, b]], surface.c[b]))
+                .collect();
+            let height = corners.iter().map(|p| p.1).sum::<f64>() / 4.0;
+            let depth = corners
+                .iter()
+                .map(|(m, v, c)| coord.projected_depth(m, v, c))
+                .sum::<i32>();
+            (depth, corners, height)
+        })
+        .collect();
+    cells.sort_by_key(|cell| std::cmp::Reverse(cell.0));
+    chart.draw_series(cells.into_iter().map(|(_, corners, height)| {
+        Polygon::new(corners, level_colour(height / top).mix(0.95).filled())
+    }))?;
     let axis_label = (FONT, LABEL_SIZE).into_font().color(&BLACK);
     chart.draw_series([
-        Text::new("m", (M_RANGE.end, 0.0, C_RANGE.start), axis_label.clone()),
-        Text::new("c", (M_RANGE.start, 0.0, C_RANGE.end), axis_label.clone()),
-        Text::new(name, (M_RANGE.start, top, C_RANGE.start), axis_label),
+        Text::new("m", (M_MID, 0.0, C_RANGE.end + 2.6), axis_label.clone()),
+        Text::new("c", (M_RANGE.end + 1.3, 0.0, C_MID), axis_label),
     ])?;
     Ok(())
-}
-
-/// Index of `v` in a grid it was taken from.
-fn index_of(grid: &[f64], v: f64) -> usize {
-    grid.iter()
-        .position(|&g| g == v)
-        .expect("the value comes from the grid")
 }
 
 /// The contours of MSE, RMSE and MAE over (m, c), equally spaced in loss value, with each
@@ -594,8 +650,7 @@ pub fn render_contours(path: &Path) -> FigureResult {
     let (x, y) = line_data();
     let root = svg_area(path, (1200, 440))?;
     for (area, (name, loss)) in root.split_evenly((1, 3)).iter().zip(SURFACE_LOSSES) {
-        let surface =
-            LossSurface::new(loss, (x.view(), y.view()), M_RANGE, C_RANGE, CONTOUR_GRID);
+        let surface = LossSurface::new(loss, (x.view(), y.view()), M_RANGE, C_RANGE, CONTOUR_GRID);
         draw_contours(area, name, &surface).at(path)?;
     }
     root.present().at(path)
@@ -789,7 +844,10 @@ pub fn log_loss_graph() -> Graph {
     let first = g.node("multiply: y ln p", values_text([y * p.ln()]));
     g.edge(y_node, first);
     g.edge(ln_p, first);
-    let second = g.node("multiply: (1 − y) ln(1 − p)", values_text([(1.0 - y) * (1.0 - p).ln()]));
+    let second = g.node(
+        "multiply: (1 − y) ln(1 − p)",
+        values_text([(1.0 - y) * (1.0 - p).ln()]),
+    );
     g.edge(one_minus_y, second);
     g.edge(ln_q, second);
     let sum = y * p.ln() + (1.0 - y) * (1.0 - p).ln();
@@ -807,7 +865,10 @@ pub fn log_loss_graph() -> Graph {
 ///
 /// When the file cannot be written.
 pub fn render_graph_mse(path: &Path) -> FigureResult {
-    mse_graph().render(path, "MSE = mean((ŷ − y)²) on ŷ = (1.5, 2, 2), y = (1, 2, 3)")
+    mse_graph().render(
+        path,
+        "MSE = mean((ŷ − y)²) on ŷ = (1.5, 2, 2), y = (1, 2, 3)",
+    )
 }
 
 /// Draws [`rmse_graph`].
@@ -834,7 +895,10 @@ pub fn render_graph_mae(path: &Path) -> FigureResult {
 ///
 /// When the file cannot be written.
 pub fn render_graph_cross_entropy(path: &Path) -> FigureResult {
-    cross_entropy_graph().render(path, "cross-entropy = −ln softmax(z)ₜ on z = (2, 1, 0.1), t = 0")
+    cross_entropy_graph().render(
+        path,
+        "cross-entropy = −ln softmax(z)ₜ on z = (2, 1, 0.1), t = 0",
+    )
 }
 
 /// Draws [`log_loss_graph`].
@@ -843,5 +907,8 @@ pub fn render_graph_cross_entropy(path: &Path) -> FigureResult {
 ///
 /// When the file cannot be written.
 pub fn render_graph_log_loss(path: &Path) -> FigureResult {
-    log_loss_graph().render(path, "log loss = −[y ln p + (1 − y) ln(1 − p)] on p = 0.8, y = 1")
+    log_loss_graph().render(
+        path,
+        "log loss = −[y ln p + (1 − y) ln(1 − p)] on p = 0.8, y = 1",
+    )
 }

@@ -4,8 +4,8 @@
 //! "[0.25, 0, 1]") and [`Edge`]s between them, each with an optional label (Chapter 3 writes
 //! gradients there). [`Graph::render`] lays it out and writes an SVG:
 //!
-//! - each node goes in the column (layer) one past the furthest of its inputs, so every arrow
-//!   points right and the sources stand in column 0;
+//! - each node goes in a column (layer) past all of its inputs, so every arrow points right,
+//!   and as far right as its first use allows, so inputs needed late are not drawn early;
 //! - an arrow that skips columns runs through a placeholder in each column it crosses, so it
 //!   bends around the boxes there instead of through them;
 //! - within a column, nodes and placeholders are ordered by the mean height of their inputs,
@@ -25,7 +25,8 @@
 //! g.edge(y, q);
 //! g.labelled_edge(q, f, "∂f/∂q = −4");
 //! g.edge(z, f);
-//! assert_eq!(g.layers(), vec![0, 0, 0, 1, 2]);
+//! // z is needed only by the multiply, so it stands one column before it.
+//! assert_eq!(g.layers(), vec![0, 0, 1, 1, 2]);
 //! # let dir = tempfile::tempdir().unwrap();
 //! # g.render(&dir.path().join("g.svg"), "a circuit").unwrap();
 //! ```
@@ -70,7 +71,7 @@ pub struct Graph {
 /// Font size of node labels and values.
 const TEXT_SIZE: f64 = 18.0;
 /// Approximate width of one character at [`TEXT_SIZE`] (SVG text is drawn at size/1.24).
-const CHAR_WIDTH: f64 = 0.52 * TEXT_SIZE;
+const CHAR_WIDTH: f64 = 0.47 * TEXT_SIZE;
 /// Space between the text and the border of a box.
 const PADDING: f64 = 12.0;
 /// Height of a box: two lines of text and padding.
@@ -78,7 +79,7 @@ const BOX_HEIGHT: f64 = 2.0 * 1.25 * TEXT_SIZE + PADDING;
 /// Vertical space between boxes in the same column.
 const ROW_GAP: f64 = 26.0;
 /// The least horizontal space between two columns.
-const MIN_COLUMN_GAP: f64 = 64.0;
+const MIN_COLUMN_GAP: f64 = 50.0;
 /// Empty border around the drawing.
 const MARGIN: f64 = 20.0;
 /// Room for the caption above the drawing.
@@ -135,8 +136,10 @@ impl Graph {
         self.edges.push(Edge { from, to, label });
     }
 
-    /// The column of every node: 0 for a node without inputs, otherwise one more than the
-    /// largest column among its inputs (the longest path from a source).
+    /// The column of every node. First each node is put one column past the furthest of its
+    /// inputs (the longest path from a source); then every node that feeds others moves right
+    /// to one column before its first use, so a value needed late does not trail a long arrow.
+    /// The last columns are then exactly the longest chain.
     ///
     /// # Panics
     ///
@@ -144,6 +147,7 @@ impl Graph {
     pub fn layers(&self) -> Vec<usize> {
         let mut layer = vec![0; self.nodes.len()];
         // Longest paths by relaxation: a DAG settles within as many rounds as it has nodes.
+        let mut settled = false;
         for _round in 0..=self.nodes.len() {
             let mut changed = false;
             for e in &self.edges {
@@ -153,10 +157,30 @@ impl Graph {
                 }
             }
             if !changed {
-                return layer;
+                settled = true;
+                break;
             }
         }
-        panic!("the graph has a cycle, so it cannot be laid out in layers");
+        assert!(
+            settled,
+            "the graph has a cycle, so it cannot be laid out in layers"
+        );
+        // Then pull every node as far right as its uses allow, latest first, so a value needed
+        // late (an input, a side branch) does not trail a long arrow.
+        let mut order: Vec<usize> = (0..self.nodes.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(layer[i]));
+        for i in order {
+            let first_use = self
+                .edges
+                .iter()
+                .filter(|e| e.from == i)
+                .map(|e| layer[e.to])
+                .min();
+            if let Some(l) = first_use {
+                layer[i] = l - 1;
+            }
+        }
+        layer
     }
 
     /// Columns of slots, each ordered by the mean height of its inputs, and the height of
@@ -212,8 +236,11 @@ impl Graph {
             .filter(|(s, _)| feeds(s))
             .map(|&(_, h)| h)
             .collect();
-        debug_assert!(l == 0 || !heights.is_empty(), "every slot past column 0 has an input");
-        heights.iter().sum::<f64>() / heights.len().max(1) as f64
+        if heights.is_empty() {
+            // A source placed late (or anything in column 0): below the others.
+            return if l == 0 { 0.0 } else { f64::MAX };
+        }
+        heights.iter().sum::<f64>() / heights.len() as f64
     }
 
     /// Width of a node's box, from the longer of its two lines.
@@ -253,7 +280,7 @@ impl Graph {
             .filter_map(|e| e.label.as_ref().map(|l| l.chars().count()))
             .max()
             .unwrap_or(0);
-        let gap = MIN_COLUMN_GAP.max(longest_label as f64 * CHAR_WIDTH * 0.9 + 2.0 * ARROW);
+        let gap = MIN_COLUMN_GAP.max(longest_label as f64 * CHAR_WIDTH + 3.0 * ARROW);
         let mut lefts = Vec::with_capacity(widths.len());
         let mut x = MARGIN;
         for w in &widths {
@@ -304,7 +331,8 @@ impl Graph {
             }
             let (to_left, _, to_y) = place(layer[e.to], Slot::Node(e.to));
             points.push((to_left, to_y));
-            self.draw_edge(&area, &points, e.label.as_deref()).at(path)?;
+            self.draw_edge(&area, &points, e.label.as_deref())
+                .at(path)?;
         }
         for (i, node) in self.nodes.iter().enumerate() {
             let (left, right, y) = place(layer[i], Slot::Node(i));
@@ -331,8 +359,14 @@ impl Graph {
         area.draw(&PathElement::new(line, GREY.stroke_width(2)))?;
         let head = vec![
             (px(x1), px(y1)),
-            (px(x1 - ux * ARROW - uy * ARROW / 2.0), px(y1 - uy * ARROW + ux * ARROW / 2.0)),
-            (px(x1 - ux * ARROW + uy * ARROW / 2.0), px(y1 - uy * ARROW - ux * ARROW / 2.0)),
+            (
+                px(x1 - ux * ARROW - uy * ARROW / 2.0),
+                px(y1 - uy * ARROW + ux * ARROW / 2.0),
+            ),
+            (
+                px(x1 - ux * ARROW + uy * ARROW / 2.0),
+                px(y1 - uy * ARROW - ux * ARROW / 2.0),
+            ),
         ];
         area.draw(&Polygon::new(head, GREY.filled()))?;
         if let Some(text) = label {
@@ -377,8 +411,16 @@ fn draw_box<DB: DrawingBackend>(
     if node.value.is_empty() {
         area.draw(&Text::new(node.label.clone(), (centre, px(y)), label_style))?;
     } else {
-        area.draw(&Text::new(node.label.clone(), (centre, px(y - line)), label_style))?;
-        area.draw(&Text::new(node.value.clone(), (centre, px(y + line)), value_style))?;
+        area.draw(&Text::new(
+            node.label.clone(),
+            (centre, px(y - line)),
+            label_style,
+        ))?;
+        area.draw(&Text::new(
+            node.value.clone(),
+            (centre, px(y + line)),
+            value_style,
+        ))?;
     }
     Ok(())
 }
