@@ -237,6 +237,12 @@ fn of_first_residual(
     }
 }
 
+/// The gradient of a regression loss with respect to the predictions.
+type Grad = fn(ArrayView1<f64>, ArrayView1<f64>) -> Array1<f64>;
+/// One row of the regression figure: name, loss, gradient, and the vertical ranges of the loss
+/// and derivative panels.
+type Row = (&'static str, RegressionLoss, Grad, Range<f64>, Range<f64>);
+
 /// The worked example's residuals beyond the first.
 const OTHER_RESIDUALS: [f64; 2] = [0.0, -1.0];
 /// The residual range of the regression panels.
@@ -249,8 +255,7 @@ const RESIDUAL_RANGE: Range<f64> = -3.0..3.0;
 ///
 /// When the file cannot be written.
 pub fn render_regression_losses(path: &Path) -> FigureResult {
-    type Grad = fn(ArrayView1<f64>, ArrayView1<f64>) -> Array1<f64>;
-    let rows: [(&str, RegressionLoss, Grad, Range<f64>, Range<f64>); 3] = [
+    let rows: [Row; 3] = [
         ("MSE", mse, mse_grad, 0.0..3.6, -2.2..2.2),
         ("RMSE", rmse, rmse_grad, 0.0..2.0, -0.7..0.7),
         ("MAE", mae, mae_grad, 0.0..1.5, -0.45..0.45),
@@ -613,7 +618,8 @@ fn draw_surface<DB: DrawingBackend>(
     // order it is given and does no depth sorting, so sort the cells farthest first.
     let (rows, cols) = surface.values.dim();
     let coord = chart.as_coord_spec();
-    let mut cells: Vec<(i32, Vec<(f64, f64, f64)>, f64)> = (0..rows - 1)
+    type Quad = Vec<(f64, f64, f64)>;
+    let mut cells: Vec<(i32, Quad, f64)> = (0..rows - 1)
         .flat_map(|i| (0..cols - 1).map(move |j| (i, j)))
         .map(|(i, j)| {
             let corners: Vec<(f64, f64, f64)> = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)]
