@@ -395,7 +395,7 @@ pub fn render_cross_entropy(path: &Path) -> FigureResult {
             ],
             marks: vec![(z[0], grad_of(0)(z[0])), (z[1], grad_of(1)(z[1]))],
             bars: Vec::new(),
-            legend: SeriesLabelPosition::MiddleLeft,
+            legend: SeriesLabelPosition::LowerRight,
         },
     ];
     render_panels(path, (1000, 420), 1, &panels)
