@@ -18,7 +18,7 @@ use super::{
     mae_grad, mse, mse_grad, residual, rmse, rmse_grad, softmax,
 };
 use crate::figures::Figure;
-use crate::plot::graph::{Graph, values_text};
+use crate::plot::graph::{Direction, Graph, values_text};
 use crate::plot::{
     CAPTION_SIZE, DrawContext, FONT, FigureResult, GREY, LABEL_SIZE, PALETTE, linspace, svg_area,
 };
@@ -806,7 +806,10 @@ pub fn mae_graph() -> Graph {
 /// → negate.
 pub fn cross_entropy_graph() -> Graph {
     let z = worked_logits();
-    let mut g = Graph::new();
+    let mut g = Graph {
+        direction: Direction::TopToBottom,
+        ..Graph::new()
+    };
     let z_node = g.node("logits z", values_text(z.iter().copied()));
     let target = g.node("target class t", WORKED_TARGET.to_string());
     let e = z.mapv(f64::exp);
@@ -836,7 +839,10 @@ pub fn cross_entropy_graph() -> Graph {
 /// added and negated.
 pub fn log_loss_graph() -> Graph {
     let (p, y) = (WORKED_PROBABILITY, 1.0);
-    let mut g = Graph::new();
+    let mut g = Graph {
+        direction: Direction::TopToBottom,
+        ..Graph::new()
+    };
     let p_node = g.node("p", values_text([p]));
     let y_node = g.node("y", values_text([y]));
     let ln_p = g.node("log: ln p", values_text([p.ln()]));

@@ -11,6 +11,9 @@
 //! - within a column, nodes and placeholders are ordered by the mean height of their inputs,
 //!   which keeps most arrows short and uncrossed.
 //!
+//! Set [`Graph::direction`] to [`Direction::TopToBottom`] to turn the picture a quarter turn, for
+//! a long chain that would be too wide for a page. Edge labels then sit beside the arrows.
+//!
 //! ```
 //! use descent::plot::graph::{Graph, values_text};
 //!
@@ -58,6 +61,16 @@ pub struct Edge {
     pub label: Option<String>,
 }
 
+/// Which way the layers of a drawn graph follow each other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Direction {
+    /// Inputs on the left, arrows pointing right (the default).
+    #[default]
+    LeftToRight,
+    /// Inputs at the top, arrows pointing down: for long chains that would be too wide.
+    TopToBottom,
+}
+
 /// A directed acyclic graph of boxes and arrows. Build it with [`Graph::node`] and
 /// [`Graph::edge`] (or [`Graph::labelled_edge`]), then draw it with [`Graph::render`].
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -66,6 +79,8 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     /// The arrows, in the order they were added.
     pub edges: Vec<Edge>,
+    /// Which way the layers run when drawn.
+    pub direction: Direction,
 }
 
 /// Font size of node labels and values.
@@ -80,6 +95,12 @@ const BOX_HEIGHT: f64 = 2.0 * 1.25 * TEXT_SIZE + PADDING;
 const ROW_GAP: f64 = 26.0;
 /// The least horizontal space between two columns.
 const MIN_COLUMN_GAP: f64 = 50.0;
+/// Space between neighbouring boxes of one layer when layers run top to bottom.
+const COLUMN_GAP_ACROSS: f64 = 24.0;
+/// Space between layers when they run top to bottom.
+const LAYER_GAP_DOWN: f64 = 44.0;
+/// Room an arrow crossing a layer takes when layers run top to bottom.
+const CROSSING_WIDTH: f64 = 16.0;
 /// Empty border around the drawing.
 const MARGIN: f64 = 20.0;
 /// Room for the caption above the drawing.
@@ -183,9 +204,10 @@ impl Graph {
         layer
     }
 
-    /// Columns of slots, each ordered by the mean height of its inputs, and the height of
-    /// every slot.
-    fn columns(&self) -> Vec<Vec<(Slot, f64)>> {
+    /// The layers of slots, each ordered by the mean position of its inputs, with the
+    /// position of every slot's centre across the layer (0 in the middle). `extent` is the room
+    /// a slot takes across the layer, `gap` the space between neighbours.
+    fn columns(&self, extent: impl Fn(Slot) -> f64, gap: f64) -> Vec<Vec<(Slot, f64)>> {
         let layer = self.layers();
         let count = layer.iter().max().map_or(0, |&l| l + 1);
         let mut columns: Vec<Vec<Slot>> = vec![Vec::new(); count];
@@ -210,15 +232,15 @@ impl Graph {
                 })
                 .collect();
             keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            let rows = keyed.len() as f64;
-            let pitch = BOX_HEIGHT + ROW_GAP;
-            placed.push(
-                keyed
-                    .into_iter()
-                    .enumerate()
-                    .map(|(row, (_, _, slot))| (slot, (row as f64 - (rows - 1.0) / 2.0) * pitch))
-                    .collect(),
-            );
+            let total: f64 = keyed.iter().map(|k| extent(k.2)).sum::<f64>()
+                + gap * (keyed.len().max(1) - 1) as f64;
+            let mut start = -total / 2.0;
+            let mut centres = Vec::with_capacity(keyed.len());
+            for (_, _, slot) in keyed {
+                centres.push((slot, start + extent(slot) / 2.0));
+                start += extent(slot) + gap;
+            }
+            placed.push(centres);
         }
         placed
     }
@@ -261,51 +283,122 @@ impl Graph {
     ///
     /// If the graph has a cycle.
     pub fn render(&self, path: &Path, caption: &str) -> FigureResult {
-        let columns = self.columns();
-        let widths: Vec<f64> = columns
-            .iter()
-            .map(|slots| {
-                slots
-                    .iter()
-                    .map(|(s, _)| match *s {
-                        Slot::Node(i) => self.box_width(i),
-                        Slot::Crossing { .. } => 0.0,
-                    })
-                    .fold(0.0, f64::max)
-            })
-            .collect();
+        let across = self.direction == Direction::TopToBottom;
+        let extent = |slot: Slot| match (slot, across) {
+            (Slot::Node(i), true) => self.box_width(i),
+            (Slot::Crossing { .. }, true) => CROSSING_WIDTH,
+            (_, false) => BOX_HEIGHT,
+        };
+        let columns = self.columns(extent, if across { COLUMN_GAP_ACROSS } else { ROW_GAP });
         let longest_label = self
             .edges
             .iter()
             .filter_map(|e| e.label.as_ref().map(|l| l.chars().count()))
             .max()
             .unwrap_or(0);
-        let gap = MIN_COLUMN_GAP.max(longest_label as f64 * CHAR_WIDTH + 3.0 * ARROW);
-        let mut lefts = Vec::with_capacity(widths.len());
-        let mut x = MARGIN;
-        for w in &widths {
-            lefts.push(x);
-            x += w + gap;
+        // Along the layers: each layer's depth (widest box, or one box height) and the gap.
+        let depths: Vec<f64> = columns
+            .iter()
+            .map(|slots| {
+                slots
+                    .iter()
+                    .map(|&(s, _)| match (s, across) {
+                        (Slot::Node(i), false) => self.box_width(i),
+                        (Slot::Node(_), true) => BOX_HEIGHT,
+                        (Slot::Crossing { .. }, _) => 0.0,
+                    })
+                    .fold(0.0, f64::max)
+            })
+            .collect();
+        let gap = if across {
+            LAYER_GAP_DOWN
+        } else {
+            MIN_COLUMN_GAP.max(longest_label as f64 * CHAR_WIDTH + 3.0 * ARROW)
+        };
+        let mut starts = Vec::with_capacity(depths.len());
+        let mut along = 0.0;
+        for d in &depths {
+            starts.push(along);
+            along += d + gap;
         }
+        let along_total = (along - gap).max(0.0);
+        // Across the layers: the widest layer, plus room for edge labels beside vertical arrows.
+        let across_total = columns
+            .iter()
+            .map(|slots| {
+                slots
+                    .iter()
+                    .map(|&(s, c)| c + extent(s) / 2.0)
+                    .fold(0.0, f64::max)
+                    * 2.0
+            })
+            .fold(0.0, f64::max)
+            + if across {
+                longest_label as f64 * CHAR_WIDTH
+            } else {
+                0.0
+            };
+        let (body_width, body_height) = if across {
+            (across_total, along_total)
+        } else {
+            (along_total, across_total)
+        };
         let caption_width = caption.chars().count() as f64 * CHAR_WIDTH * 1.15 + 2.0 * MARGIN;
-        let width = (x - gap + MARGIN).max(caption_width);
-        let rows = columns.iter().map(Vec::len).max().unwrap_or(1) as f64;
-        let body = rows * BOX_HEIGHT + (rows - 1.0) * ROW_GAP;
-        let height = CAPTION_HEIGHT + body + 2.0 * MARGIN;
-        let middle = CAPTION_HEIGHT + MARGIN + body / 2.0;
+        let width = (body_width + 2.0 * MARGIN).max(caption_width);
+        let height = CAPTION_HEIGHT + body_height + 2.0 * MARGIN;
+        let origin_along = if across {
+            CAPTION_HEIGHT + MARGIN
+        } else {
+            MARGIN
+        };
+        let middle_across = if across {
+            width / 2.0
+        } else {
+            CAPTION_HEIGHT + MARGIN + body_height / 2.0
+        };
 
-        // Where each slot sits: (left, right, centre height).
-        let place = |l: usize, slot: Slot| -> (f64, f64, f64) {
-            let (_, y) = columns[l]
+        // Where each slot sits, as a rectangle: (left, right, top, bottom). A crossing spans its
+        // whole layer along the flow and has no extent across it.
+        let place = |l: usize, slot: Slot| -> (f64, f64, f64, f64) {
+            let (_, c) = columns[l]
                 .iter()
                 .find(|(s, _)| *s == slot)
                 .expect("every slot was placed");
-            let centre = lefts[l] + widths[l] / 2.0;
-            let half = match slot {
-                Slot::Node(i) => self.box_width(i) / 2.0,
-                Slot::Crossing { .. } => widths[l] / 2.0,
+            let centre_along = origin_along + starts[l] + depths[l] / 2.0;
+            let half_along = match (slot, across) {
+                (Slot::Node(i), false) => self.box_width(i) / 2.0,
+                (Slot::Node(_), true) => BOX_HEIGHT / 2.0,
+                (Slot::Crossing { .. }, _) => depths[l] / 2.0,
             };
-            (centre - half, centre + half, middle + y)
+            let half_across = match slot {
+                Slot::Node(_) => extent(slot) / 2.0,
+                Slot::Crossing { .. } => 0.0,
+            };
+            let (a0, a1) = (centre_along - half_along, centre_along + half_along);
+            let (c0, c1) = (
+                middle_across + c - half_across,
+                middle_across + c + half_across,
+            );
+            if across {
+                (c0, c1, a0, a1)
+            } else {
+                (a0, a1, c0, c1)
+            }
+        };
+        // Where an arrow leaves a slot and where it enters one.
+        let exit = |(left, right, top, bottom): (f64, f64, f64, f64)| {
+            if across {
+                ((left + right) / 2.0, bottom)
+            } else {
+                (right, (top + bottom) / 2.0)
+            }
+        };
+        let entry = |(left, right, top, bottom): (f64, f64, f64, f64)| {
+            if across {
+                ((left + right) / 2.0, top)
+            } else {
+                (left, (top + bottom) / 2.0)
+            }
         };
 
         let area = svg_area(path, (width.ceil() as u32, height.ceil() as u32))?;
@@ -322,21 +415,19 @@ impl Graph {
 
         let layer = self.layers();
         for (k, e) in self.edges.iter().enumerate() {
-            let (_, from_right, from_y) = place(layer[e.from], Slot::Node(e.from));
-            let mut points = vec![(from_right, from_y)];
+            let mut points = vec![exit(place(layer[e.from], Slot::Node(e.from)))];
             for l in layer[e.from] + 1..layer[e.to] {
-                let (left, right, y) = place(l, Slot::Crossing { edge: k });
-                points.push((left, y));
-                points.push((right, y));
+                let crossing = place(l, Slot::Crossing { edge: k });
+                points.push(entry(crossing));
+                points.push(exit(crossing));
             }
-            let (to_left, _, to_y) = place(layer[e.to], Slot::Node(e.to));
-            points.push((to_left, to_y));
+            points.push(entry(place(layer[e.to], Slot::Node(e.to))));
             self.draw_edge(&area, &points, e.label.as_deref())
                 .at(path)?;
         }
         for (i, node) in self.nodes.iter().enumerate() {
-            let (left, right, y) = place(layer[i], Slot::Node(i));
-            draw_box(&area, node, (left, right, y)).at(path)?;
+            let (left, right, top, bottom) = place(layer[i], Slot::Node(i));
+            draw_box(&area, node, (left, right, (top + bottom) / 2.0)).at(path)?;
         }
         area.present().at(path)
     }
@@ -372,13 +463,17 @@ impl Graph {
         if let Some(text) = label {
             let (ax, ay) = points[0];
             let (bx, by) = points[1];
-            let style = (FONT, TEXT_SIZE)
-                .into_font()
-                .color(&PALETTE[1])
-                .pos(Pos::new(HPos::Center, VPos::Bottom));
+            // Above a mostly horizontal stretch, to the right of a mostly vertical one.
+            let vertical = (by - ay).abs() > (bx - ax).abs();
+            let (anchor, dx, dy) = if vertical {
+                (Pos::new(HPos::Left, VPos::Center), 6.0, 0.0)
+            } else {
+                (Pos::new(HPos::Center, VPos::Bottom), 0.0, -4.0)
+            };
+            let style = (FONT, TEXT_SIZE).into_font().color(&PALETTE[1]).pos(anchor);
             area.draw(&Text::new(
                 text.to_string(),
-                (px((ax + bx) / 2.0), px((ay + by) / 2.0 - 4.0)),
+                (px((ax + bx) / 2.0 + dx), px((ay + by) / 2.0 + dy)),
                 style,
             ))?;
         }
