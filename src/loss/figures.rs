@@ -598,7 +598,7 @@ fn draw_surface<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(area)
         .caption(
             format!("{name} over slope m and intercept c"),
-            (FONT, CAPTION_SIZE - 2),
+            (FONT, CAPTION_SIZE + 2),
         )
         .margin(8)
         .build_cartesian_3d(M_RANGE, 0.0..top, C_RANGE)?;
@@ -610,7 +610,7 @@ fn draw_surface<DB: DrawingBackend>(
     });
     chart
         .configure_axes()
-        .label_style((FONT, LABEL_SIZE - 4))
+        .label_style((FONT, LABEL_SIZE - 1))
         .light_grid_style(GREY.mix(0.15))
         .max_light_lines(2)
         .draw()?;
@@ -638,7 +638,7 @@ fn draw_surface<DB: DrawingBackend>(
     chart.draw_series(cells.into_iter().map(|(_, corners, height)| {
         Polygon::new(corners, level_colour(height / top).mix(0.95).filled())
     }))?;
-    let axis_label = (FONT, LABEL_SIZE).into_font().color(&BLACK);
+    let axis_label = (FONT, LABEL_SIZE + 4).into_font().color(&BLACK);
     chart.draw_series([
         Text::new("m", (M_MID, 0.0, C_RANGE.end + 2.6), axis_label.clone()),
         Text::new("c", (M_RANGE.end + 1.3, 0.0, C_MID), axis_label),
@@ -671,7 +671,7 @@ fn draw_contours<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(area)
         .caption(
             format!("{name}: min {low:.3} at ({m_best:.2}, {c_best:.2})"),
-            (FONT, CAPTION_SIZE - 2),
+            (FONT, CAPTION_SIZE + 2),
         )
         .margin(12)
         .x_label_area_size(44)
@@ -683,8 +683,8 @@ fn draw_contours<DB: DrawingBackend>(
         .y_desc("intercept c")
         .x_label_formatter(&|v| format!("{v:.1}"))
         .y_label_formatter(&|v| format!("{v:.1}"))
-        .label_style((FONT, LABEL_SIZE - 2))
-        .axis_desc_style((FONT, LABEL_SIZE))
+        .label_style((FONT, LABEL_SIZE + 1))
+        .axis_desc_style((FONT, LABEL_SIZE + 2))
         .light_line_style(WHITE)
         .bold_line_style(GREY.mix(0.2))
         .draw()?;
