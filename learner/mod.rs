@@ -6,3 +6,4 @@
 pub mod autodiff;
 pub mod gradcheck;
 pub mod intro;
+pub mod loss;

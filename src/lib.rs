@@ -5,6 +5,7 @@ pub mod data;
 pub mod figures;
 pub mod gradcheck;
 pub mod intro;
+pub mod loss;
 pub mod plot;
 
 /// The exercises of every chapter.

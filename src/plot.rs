@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+pub mod graph;
+
 /// Why a figure could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum FigureError {
