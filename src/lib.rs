@@ -3,6 +3,7 @@
 pub mod figures;
 pub mod gradcheck;
 pub mod intro;
+pub mod linreg;
 pub mod plot;
 
 /// The exercises of every chapter.
