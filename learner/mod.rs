@@ -5,3 +5,4 @@
 
 pub mod gradcheck;
 pub mod intro;
+pub mod linreg;
