@@ -6,7 +6,9 @@ use ndarray::ArrayView1;
 /// the samples (x, y).
 pub fn line_gradient(x: ArrayView1<f64>, y: ArrayView1<f64>, m: f64, c: f64) -> (f64, f64) {
     let _ = (x, y, m, c);
-    todo!("Exercise 2.1: form the residuals ŷ − y first; each derivative is a mean of them, one weighted by x")
+    todo!(
+        "Exercise 2.1: form the residuals ŷ − y first; each derivative is a mean of them, one weighted by x"
+    )
 }
 
 /// Exercise 2.2: the largest learning rate for which gradient descent on the MSE of a line
@@ -28,5 +30,7 @@ pub fn sgd_epoch(
     learning_rate: f64,
 ) -> (f64, f64) {
     let _ = (x, y, m, c, order, batch_size, learning_rate);
-    todo!("Exercise 2.3: the slice method `chunks` cuts the order into batches; average the gradient over each batch only")
+    todo!(
+        "Exercise 2.3: the slice method `chunks` cuts the order into batches; average the gradient over each batch only"
+    )
 }

@@ -87,7 +87,12 @@ impl Line {
     ///
     /// If `theta` does not have exactly two elements.
     pub fn from_array(theta: ArrayView1<f64>) -> Self {
-        assert_eq!(theta.len(), 2, "a line has 2 parameters [m, c], got {}", theta.len());
+        assert_eq!(
+            theta.len(),
+            2,
+            "a line has 2 parameters [m, c], got {}",
+            theta.len()
+        );
         Self::new(theta[0], theta[1])
     }
 
@@ -205,7 +210,8 @@ impl Data {
         );
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let x = Array1::from_shape_fn(n, |_| rng.random_range(x_range.clone()));
-        let y = line.predict(x.view()) + Array1::from_shape_fn(n, |_| noise * standard_normal(&mut rng));
+        let y = line.predict(x.view())
+            + Array1::from_shape_fn(n, |_| noise * standard_normal(&mut rng));
         Self::new(x, y)
     }
 
@@ -396,7 +402,12 @@ pub fn best_rate(kappa: f64) -> f64 {
 /// assert!((e.lambda_min - 1.0).abs() < 1e-15 && (e.lambda_max - 3.0).abs() < 1e-15);
 /// ```
 pub fn symmetric_eigen(h: ArrayView2<f64>) -> Eigen2 {
-    assert_eq!(h.shape(), [2, 2], "expected a 2 × 2 matrix, got shape {:?}", h.shape());
+    assert_eq!(
+        h.shape(),
+        [2, 2],
+        "expected a 2 × 2 matrix, got shape {:?}",
+        h.shape()
+    );
     let (a, b, d) = (h[[0, 0]], h[[0, 1]], h[[1, 1]]);
     assert!(
         (b - h[[1, 0]]).abs() <= 1e-12 * b.abs().max(1.0),
@@ -486,7 +497,11 @@ impl Scaling {
     /// If all x are equal, so that s = 0.
     pub fn standardise(x: ArrayView1<f64>) -> Self {
         let scale = x.std(0.0);
-        assert!(scale > 0.0, "cannot standardise x: all {} values are equal", x.len());
+        assert!(
+            scale > 0.0,
+            "cannot standardise x: all {} values are equal",
+            x.len()
+        );
         Self {
             shift: x.mean().expect("x is not empty"),
             scale,
@@ -527,7 +542,10 @@ pub struct History {
 impl History {
     /// The last line of the run.
     pub fn last(&self) -> Line {
-        *self.lines.last().expect("a history holds at least its start")
+        *self
+            .lines
+            .last()
+            .expect("a history holds at least its start")
     }
 }
 

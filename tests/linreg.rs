@@ -2,7 +2,9 @@
 //! random points, gradient descent against the closed form, and the convergence theory
 //! (stability bound, rate (κ − 1)/(κ + 1)) against measured runs.
 
-use descent::gradcheck::{HESSIAN_STEP, STEP, assert_gradients_match, numeric_gradient, numeric_hessian};
+use descent::gradcheck::{
+    HESSIAN_STEP, STEP, assert_gradients_match, numeric_gradient, numeric_hessian,
+};
 use descent::linreg::{
     Data, Line, LinregError, Scaling, best_rate, closed_form, gradient_descent, hessian, iterates,
     mse, mse_gradient, sgd, shuffled_order, symmetric_eigen,
@@ -22,7 +24,13 @@ fn random_problem(rng: &mut ChaCha8Rng) -> (Data, Line) {
     let n = rng.random_range(2..30);
     let truth = Line::new(rng.random_range(-3.0..3.0), rng.random_range(-3.0..3.0));
     let low = rng.random_range(-5.0..4.0);
-    let data = Data::generate(n, truth, 0.5, low..low + 1.0 + rng.random_range(0.0..4.0), rng.random());
+    let data = Data::generate(
+        n,
+        truth,
+        0.5,
+        low..low + 1.0 + rng.random_range(0.0..4.0),
+        rng.random(),
+    );
     let line = Line::new(rng.random_range(-4.0..4.0), rng.random_range(-4.0..4.0));
     (data, line)
 }
@@ -64,7 +72,9 @@ fn the_hessian_matches_finite_differences_and_is_the_same_everywhere() {
         let numeric = numeric_hessian(loss_of(&data), line.to_array().view(), HESSIAN_STEP);
         let scale = analytic.iter().fold(1.0f64, |a, &v| a.max(v.abs()));
         assert!(
-            (&analytic - &numeric).iter().all(|d| d.abs() <= 1e-6 * scale),
+            (&analytic - &numeric)
+                .iter()
+                .all(|d| d.abs() <= 1e-6 * scale),
             "Hessian {analytic} vs finite differences {numeric} at {line:?}"
         );
     }
@@ -79,10 +89,16 @@ fn the_closed_form_eigen_decomposition_is_one() {
         let e = symmetric_eigen(h.view());
         for (lambda, v) in [(e.lambda_min, &e.v_min), (e.lambda_max, &e.v_max)] {
             let residual = h.dot(v) - v * lambda;
-            assert!(residual.iter().all(|r| r.abs() < 1e-9 * e.lambda_max), "H v ≠ λ v for λ = {lambda}");
+            assert!(
+                residual.iter().all(|r| r.abs() < 1e-9 * e.lambda_max),
+                "H v ≠ λ v for λ = {lambda}"
+            );
             assert!((v.dot(v) - 1.0).abs() < 1e-12);
         }
-        assert!(e.v_min.dot(&e.v_max).abs() < 1e-9, "eigenvectors of a symmetric matrix are orthogonal");
+        assert!(
+            e.v_min.dot(&e.v_max).abs() < 1e-9,
+            "eigenvectors of a symmetric matrix are orthogonal"
+        );
         assert!((e.lambda_min + e.lambda_max - h[[0, 0]] - h[[1, 1]]).abs() < 1e-9 * e.lambda_max);
         assert!(0.0 < e.lambda_min && e.lambda_min <= e.lambda_max);
     }
@@ -100,10 +116,16 @@ fn the_closed_form_is_where_the_gradient_vanishes() {
         let best = closed_form(&data).expect("random x are distinct");
         let g = mse_gradient(best, &data);
         let size = 1.0 + data.y().iter().fold(0.0f64, |a, y| a.max(y.abs())) * 10.0;
-        assert!(g.grad_m.abs() < 1e-9 * size && g.grad_c.abs() < 1e-9 * size, "{g:?} at {best:?}");
+        assert!(
+            g.grad_m.abs() < 1e-9 * size && g.grad_c.abs() < 1e-9 * size,
+            "{g:?} at {best:?}"
+        );
     }
     let flat = Data::new(Array1::from(vec![2.0, 2.0]), Array1::from(vec![1.0, 3.0]));
-    assert_eq!(closed_form(&flat), Err(LinregError::Singular { n: 2, x: 2.0 }));
+    assert_eq!(
+        closed_form(&flat),
+        Err(LinregError::Singular { n: 2, x: 2.0 })
+    );
 }
 
 /// A well-conditioned problem: x spread evenly around 0, so the Hessian is nearly diagonal.
@@ -153,7 +175,10 @@ fn the_measured_rate_matches_the_predicted_one() {
     let predicted = best_rate(kappa);
     for pair in errors(e.best_learning_rate(), 40).windows(2) {
         let measured = norm(&pair[1]) / norm(&pair[0]);
-        assert!((measured - predicted).abs() < 1e-9, "measured {measured}, predicted {predicted}");
+        assert!(
+            (measured - predicted).abs() < 1e-9,
+            "measured {measured}, predicted {predicted}"
+        );
     }
 
     // 2. Half the stability bound: the slow component contracts by 1 − η λ_min, and so does
@@ -163,10 +188,16 @@ fn the_measured_rate_matches_the_predicted_one() {
     let run = errors(rate, 300);
     for pair in run.windows(2) {
         let measured = pair[1].dot(&e.v_min) / pair[0].dot(&e.v_min);
-        assert!((measured - slow).abs() < 1e-9, "slow component: {measured} vs {slow}");
+        assert!(
+            (measured - slow).abs() < 1e-9,
+            "slow component: {measured} vs {slow}"
+        );
     }
     let asymptotic = norm(&run[300]) / norm(&run[299]);
-    assert!((asymptotic - slow).abs() < 1e-9, "asymptotic ratio {asymptotic} vs {slow}");
+    assert!(
+        (asymptotic - slow).abs() < 1e-9,
+        "asymptotic ratio {asymptotic} vs {slow}"
+    );
     assert!((e.contraction(rate) - slow).abs() < 1e-15);
 }
 
@@ -175,7 +206,10 @@ fn on_the_worked_data_011_converges_and_0125_diverges() {
     let data = Data::worked();
     let run = gradient_descent(&data, Line::new(0.0, 0.0), 0.11, 1000).unwrap();
     let end = run.last();
-    assert!((end.m - 2.0).abs() < 1e-9 && (end.c - 1.0).abs() < 1e-9, "{end:?}");
+    assert!(
+        (end.m - 2.0).abs() < 1e-9 && (end.c - 1.0).abs() < 1e-9,
+        "{end:?}"
+    );
     match gradient_descent(&data, Line::new(0.0, 0.0), 0.125, 1000) {
         Err(LinregError::Diverged {
             step,
@@ -185,7 +219,10 @@ fn on_the_worked_data_011_converges_and_0125_diverges() {
         }) => {
             assert_eq!(learning_rate, 0.125);
             assert_eq!(initial_loss, 41.0);
-            assert!(loss > 1e6 * 41.0 && step > 10 && step < 1000, "stopped at {step} with {loss}");
+            assert!(
+                loss > 1e6 * 41.0 && step > 10 && step < 1000,
+                "stopped at {step} with {loss}"
+            );
         }
         other => panic!("L = 0.125 should diverge, got {other:?}"),
     }
@@ -200,7 +237,13 @@ fn bad_knobs_are_errors_that_name_the_value() {
         assert!(err.to_string().contains(&bad.to_string()), "{err}");
     }
     let err = sgd(&data, start, 0.01, 5, 1, SEED).unwrap_err();
-    assert_eq!(err, LinregError::InvalidBatchSize { batch_size: 5, n: 4 });
+    assert_eq!(
+        err,
+        LinregError::InvalidBatchSize {
+            batch_size: 5,
+            n: 4
+        }
+    );
     let err = gradient_descent(&data, start, 1.0, 100).unwrap_err();
     assert!(err.to_string().contains("learning rate 1"), "{err}");
 }
@@ -218,11 +261,23 @@ fn full_batch_sgd_is_gradient_descent_and_minibatch_gradients_average_to_the_ful
     // which is why a mini-batch gradient is an unbiased estimate of it.
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let order = shuffled_order(data.len(), &mut rng);
-    let batches: Vec<_> = order.chunks(8).map(|b| mse_gradient(start, &data.select(b)).to_array()).collect();
-    let mean: Array1<f64> = batches.iter().fold(Array1::zeros(2), |a, g| a + g) / batches.len() as f64;
+    let batches: Vec<_> = order
+        .chunks(8)
+        .map(|b| mse_gradient(start, &data.select(b)).to_array())
+        .collect();
+    let mean: Array1<f64> =
+        batches.iter().fold(Array1::zeros(2), |a, g| a + g) / batches.len() as f64;
     let exact = mse_gradient(start, &data).to_array();
-    assert!((&mean - &exact).iter().all(|d| d.abs() < 1e-12), "{mean} vs {exact}");
-    assert!(batches.iter().any(|g| (g - &exact).iter().any(|d| d.abs() > 1e-3)), "batches are noisy");
+    assert!(
+        (&mean - &exact).iter().all(|d| d.abs() < 1e-12),
+        "{mean} vs {exact}"
+    );
+    assert!(
+        batches
+            .iter()
+            .any(|g| (g - &exact).iter().any(|d| d.abs() > 1e-3)),
+        "batches are noisy"
+    );
 }
 
 #[test]

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use image::codecs::gif::{GifEncoder, Repeat};
 use image::{Delay, Frame, RgbaImage};
-use plotters::coord::{CoordTranslate, Shift};
 use plotters::coord::types::RangedCoordf64;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 use super::{
@@ -227,7 +227,11 @@ pub fn render_fitting_animation(path: &Path) -> FigureResult {
             let image = RgbaImage::from_raw(SIZE.0, SIZE.1, pixels)
                 .expect("the buffer holds one RGBA pixel per point");
             // Hold the first and the last frame a little longer.
-            let hold = if k == 0 || k + 1 == steps.len() { 1200 } else { 120 };
+            let hold = if k == 0 || k + 1 == steps.len() {
+                1200
+            } else {
+                120
+            };
             Ok(Frame::from_parts(
                 image,
                 0,
@@ -312,7 +316,10 @@ pub fn render_loss_curves(path: &Path) -> FigureResult {
         1,
         (
             e.best_learning_rate(),
-            format!("η = {:.4}, the best step 2/(λmin + λmax)", e.best_learning_rate()),
+            format!(
+                "η = {:.4}, the best step 2/(λmin + λmax)",
+                e.best_learning_rate()
+            ),
         ),
     );
     let curves: Vec<Vec<f64>> = rates
@@ -353,7 +360,10 @@ pub fn render_loss_curves(path: &Path) -> FigureResult {
         let colour = PALETTE[k];
         chart
             .draw_series(LineSeries::new(
-                curve.iter().enumerate().map(|(step, &loss)| (step as f64, loss)),
+                curve
+                    .iter()
+                    .enumerate()
+                    .map(|(step, &loss)| (step as f64, loss)),
                 colour.stroke_width(2),
             ))
             .at(path)?
@@ -431,7 +441,11 @@ fn draw_path<DB: DrawingBackend>(
         .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))?
         .label(label)
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
-    chart.draw_series(points.into_iter().map(|p| Circle::new(p, 3, colour.filled())))?;
+    chart.draw_series(
+        points
+            .into_iter()
+            .map(|p| Circle::new(p, 3, colour.filled())),
+    )?;
     Ok(())
 }
 
