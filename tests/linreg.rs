@@ -297,3 +297,26 @@ fn centring_shrinks_the_condition_number_and_keeps_the_fit() {
     let kappa = symmetric_eigen(hessian(scaled.x()).view()).condition_number();
     assert!((kappa - 1.0).abs() < 1e-12, "κ = {kappa}");
 }
+
+#[test]
+fn the_animation_is_small_and_has_many_frames() {
+    use image::AnimationDecoder;
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    let path = folder.path().join("fitting.gif");
+    descent::linreg::figures::render_fitting_animation(&path).expect("the animation draws");
+    let bytes = std::fs::metadata(&path)
+        .expect("the animation is written")
+        .len();
+    assert!(
+        bytes < 500_000,
+        "the animation is {bytes} bytes; keep it under 500 KB"
+    );
+    let file = std::io::BufReader::new(std::fs::File::open(&path).expect("readable"));
+    let frames = image::codecs::gif::GifDecoder::new(file)
+        .expect("a valid GIF")
+        .into_frames()
+        .collect_frames()
+        .expect("frames decode");
+    assert_eq!(frames.len(), descent::linreg::figures::frame_steps().len());
+    assert!(frames.len() > 20, "only {} frames", frames.len());
+}
