@@ -7,3 +7,4 @@ pub mod autodiff;
 pub mod gradcheck;
 pub mod intro;
 pub mod loss;
+pub mod linreg;

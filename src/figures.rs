@@ -39,6 +39,7 @@ pub fn all() -> Vec<Figure> {
         crate::intro::figures::FIGURES,
         crate::loss::figures::FIGURES,
         crate::autodiff::figures::FIGURES,
+        crate::linreg::figures::FIGURES,
         crate::gradcheck::figures::FIGURES,
     ]
     .concat()

@@ -6,6 +6,7 @@ pub mod figures;
 pub mod gradcheck;
 pub mod intro;
 pub mod loss;
+pub mod linreg;
 pub mod plot;
 
 /// The exercises of every chapter.

@@ -4,3 +4,4 @@ pub mod autodiff;
 pub mod gradcheck;
 pub mod intro;
 pub mod loss;
+pub mod linreg;
