@@ -37,6 +37,7 @@ impl Figure {
 pub fn all() -> Vec<Figure> {
     [
         crate::intro::figures::FIGURES,
+        crate::conv::figures::FIGURES,
         crate::gradcheck::figures::FIGURES,
     ]
     .concat()

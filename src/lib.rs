@@ -1,5 +1,6 @@
 #![doc = include_str!("../chapters/introduction.md")]
 
+pub mod conv;
 pub mod figures;
 pub mod gradcheck;
 pub mod intro;
