@@ -3,5 +3,6 @@
 //! Each function starts as a stub that panics with a hint. Replace the body, then run
 //! `cargo test --doc --features learner` and watch that exercise's check turn green.
 
+pub mod conv;
 pub mod gradcheck;
 pub mod intro;
