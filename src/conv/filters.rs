@@ -9,7 +9,7 @@ use ndarray::{Array2, ArrayView2, Zip, array};
 use super::{ConvSpec, Padding, correlate};
 
 /// Side of the test picture the crate draws for itself.
-pub const PICTURE_SIZE: u32 = 192;
+pub const PICTURE_SIZE: u32 = 256;
 /// Side of the Gaussian kernel.
 pub const GAUSSIAN_SIZE: usize = 7;
 /// Standard deviation of the Gaussian kernel, in pixels.
@@ -95,12 +95,10 @@ impl Filter {
     }
 
     /// Turns the filter's output into a picture: grey levels are clamped to [0, 1];
-    /// signed derivatives map 0 to mid grey and the largest magnitude to black or white;
-    /// edge magnitudes map 0 to black and the largest to white.
+    /// signed derivatives map 0 to mid grey and a strong magnitude ([`DISPLAY_QUANTILE`])
+    /// to black or white; edge magnitudes map 0 to black and a strong one to white.
     pub fn to_picture(self, filtered: ArrayView2<f64>) -> GrayImage {
-        let largest = filtered
-            .fold(0.0f64, |m, v| m.max(v.abs()))
-            .max(f64::MIN_POSITIVE);
+        let largest = strong_magnitude(filtered);
         let shown = match self {
             Filter::BoxBlur | Filter::GaussianBlur | Filter::Sharpen => filtered.to_owned(),
             Filter::SobelX | Filter::SobelY => filtered.mapv(|v| 0.5 + 0.5 * v / largest),
@@ -108,6 +106,22 @@ impl Filter {
         };
         to_image(shown.view())
     }
+}
+
+/// Derivatives are shown so that this fraction of pixels stays below full black or white:
+/// scaling by the single largest value would let a few border pixels dim every other edge.
+pub const DISPLAY_QUANTILE: f64 = 0.995;
+
+/// The magnitude at [`DISPLAY_QUANTILE`] of all magnitudes, at least the smallest positive.
+fn strong_magnitude(values: ArrayView2<f64>) -> f64 {
+    let mut magnitudes: Vec<f64> = values.iter().map(|v| v.abs()).collect();
+    magnitudes.sort_by(f64::total_cmp);
+    let index = ((magnitudes.len() as f64 - 1.0) * DISPLAY_QUANTILE).round() as usize;
+    magnitudes
+        .get(index)
+        .copied()
+        .unwrap_or(0.0)
+        .max(f64::MIN_POSITIVE)
 }
 
 /// The box-blur kernel: `size`² equal weights summing to 1.
@@ -184,7 +198,7 @@ pub fn to_image(levels: ArrayView2<f64>) -> GrayImage {
 ///
 /// ```
 /// let p = descent::conv::filters::test_picture();
-/// assert_eq!(p.dimensions(), (192, 192));
+/// assert_eq!(p.dimensions(), (256, 256));
 /// assert_eq!(p, descent::conv::filters::test_picture()); // no randomness
 /// ```
 pub fn test_picture() -> GrayImage {

@@ -1,0 +1,93 @@
+//! Chapter 4: convolution and its backpropagation.
+//!
+//! Redraws the chapter's figures, prints its key numbers and, given the path of a JPEG or PNG
+//! picture, runs every filter of the chapter on it:
+//!
+//! ```text
+//! cargo run --release --example chapter4 -- path/to/photo.jpg
+//! ```
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use descent::conv::filters::{Filter, filter_into, read_picture, sobel_x};
+use descent::conv::learn::{Settings, learn_kernel};
+use descent::conv::{ConvSpec, convolve1d, correlate1d, correlate1d_backward};
+use ndarray::array;
+
+/// Convolution and its backpropagation: figures, numbers, and filters on your own picture.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// A JPEG or PNG picture to run the filters on (optional).
+    picture: Option<PathBuf>,
+    /// Folder for the figures (and the filtered pictures, under ch04/yours/).
+    #[arg(long, default_value = "images")]
+    output: PathBuf,
+    /// Learning rate of the kernel-learning run.
+    #[arg(long, default_value_t = Settings::default().learning_rate)]
+    learning_rate: f64,
+    /// Steps of the kernel-learning run.
+    #[arg(long, default_value_t = Settings::default().steps)]
+    steps: usize,
+    /// Seed of the kernel-learning run.
+    #[arg(long, default_value_t = Settings::default().seed)]
+    seed: u64,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    for figure in descent::figures::of_chapter("ch04") {
+        figure.render_into(&args.output)?;
+        println!("drew {}", args.output.join(figure.path).display());
+    }
+    print_worked_example();
+    print_learning(Settings {
+        learning_rate: args.learning_rate,
+        steps: args.steps,
+        seed: args.seed,
+        ..Settings::default()
+    });
+    if let Some(path) = &args.picture {
+        let picture = read_picture(path)?;
+        let stem = path
+            .file_stem()
+            .map_or("picture".into(), |s| s.to_string_lossy());
+        let folder = args.output.join("ch04").join("yours");
+        for written in filter_into(&picture, &stem, &folder)? {
+            println!("wrote {}", written.display());
+        }
+        println!("filters: {:?}", Filter::ALL.map(Filter::name));
+    }
+    Ok(())
+}
+
+fn print_worked_example() {
+    let (x, w, dy) = (
+        array![1.0, 2.0, 3.0, 4.0],
+        array![2.0, -1.0],
+        array![1.0, -1.0, 2.0],
+    );
+    let valid = ConvSpec::VALID;
+    let g = correlate1d_backward(x.view(), w.view(), dy.view(), valid);
+    println!("x = {x}, w = {w}");
+    println!("  x ⋆ w = {}", correlate1d(x.view(), w.view(), valid));
+    println!("  x ∗ w = {}", convolve1d(x.view(), w.view(), valid));
+    println!(
+        "  with dy = {dy}: dw = x ⋆ dy = {}, dx = Wᵀ dy = {}",
+        g.grad_w, g.grad_x
+    );
+}
+
+fn print_learning(settings: Settings) {
+    let run = learn_kernel(sobel_x().view(), settings);
+    let last = run.kernels.last().expect("at least the starting kernel");
+    println!(
+        "learning Sobel x: loss {:.3e} → {:.3e} in {} steps (η = {})",
+        run.losses[0],
+        run.losses.last().expect("at least one loss"),
+        settings.steps,
+        settings.learning_rate
+    );
+    println!("  learned kernel:\n{:.4}", last);
+}
