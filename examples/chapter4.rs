@@ -21,9 +21,12 @@ use ndarray::array;
 struct Args {
     /// A JPEG or PNG picture to run the filters on (optional).
     picture: Option<PathBuf>,
-    /// Folder for the figures (and the filtered pictures, under ch04/yours/).
+    /// Folder for the figures.
     #[arg(long, default_value = "images")]
     output: PathBuf,
+    /// Folder for the filtered versions of your picture.
+    #[arg(long, default_value = "target/chapter4")]
+    filtered: PathBuf,
     /// Learning rate of the kernel-learning run.
     #[arg(long, default_value_t = Settings::default().learning_rate)]
     learning_rate: f64,
@@ -35,7 +38,22 @@ struct Args {
     seed: u64,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// An error shown by its message (`main` prints the `Debug` form of what it returns).
+struct Failure(Box<dyn std::error::Error>);
+
+impl<E: std::error::Error + 'static> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Failure(Box::new(error))
+    }
+}
+
+impl std::fmt::Debug for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+fn main() -> Result<(), Failure> {
     let args = Args::parse();
     for figure in descent::figures::of_chapter("ch04") {
         figure.render_into(&args.output)?;
@@ -53,8 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let stem = path
             .file_stem()
             .map_or("picture".into(), |s| s.to_string_lossy());
-        let folder = args.output.join("ch04").join("yours");
-        for written in filter_into(&picture, &stem, &folder)? {
+        for written in filter_into(&picture, &stem, &args.filtered)? {
             println!("wrote {}", written.display());
         }
         println!("filters: {:?}", Filter::ALL.map(Filter::name));
