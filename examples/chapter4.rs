@@ -10,14 +10,14 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use descent::conv::filters::{Filter, filter_into, read_picture, sobel_x};
+use descent::conv::filters::{Filter, filter_into, fit_picture, read_picture, sobel_x};
 use descent::conv::learn::{Settings, learn_kernel};
 use descent::conv::{ConvSpec, convolve1d, correlate1d, correlate1d_backward};
 use ndarray::array;
 
 /// Convolution and its backpropagation: figures, numbers, and filters on your own picture.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// A JPEG or PNG picture to run the filters on (optional).
     picture: Option<PathBuf>,
@@ -55,6 +55,8 @@ impl std::fmt::Debug for Failure {
 
 fn main() -> Result<(), Failure> {
     let args = Args::parse();
+    // Read the reader's picture first, so that a bad path fails at once.
+    let picture = args.picture.as_deref().map(read_picture).transpose()?;
     for figure in descent::figures::of_chapter("ch04") {
         figure.render_into(&args.output)?;
         println!("drew {}", args.output.join(figure.path).display());
@@ -66,16 +68,34 @@ fn main() -> Result<(), Failure> {
         seed: args.seed,
         ..Settings::default()
     });
-    if let Some(path) = &args.picture {
-        let picture = read_picture(path)?;
-        let stem = path
-            .file_stem()
-            .map_or("picture".into(), |s| s.to_string_lossy());
-        for written in filter_into(&picture, &stem, &args.filtered)? {
-            println!("wrote {}", written.display());
-        }
-        println!("filters: {:?}", Filter::ALL.map(Filter::name));
+    if let (Some(path), Some(picture)) = (&args.picture, picture) {
+        filter_yours(path, picture, &args.filtered)?;
     }
+    Ok(())
+}
+
+/// Runs every filter on the reader's picture (shrunk if it is very large).
+fn filter_yours(
+    path: &std::path::Path,
+    picture: image::GrayImage,
+    folder: &std::path::Path,
+) -> Result<(), Failure> {
+    let (width, height) = picture.dimensions();
+    let picture = fit_picture(picture);
+    let (w, h) = picture.dimensions();
+    if (w, h) != (width, height) {
+        println!(
+            "shrank {} from {width}×{height} to {w}×{h} pixels",
+            path.display()
+        );
+    }
+    let stem = path
+        .file_stem()
+        .map_or("picture".into(), |s| s.to_string_lossy());
+    for written in filter_into(&picture, &stem, folder)? {
+        println!("wrote {}", written.display());
+    }
+    println!("filters: {:?}", Filter::ALL.map(Filter::name));
     Ok(())
 }
 

@@ -11,6 +11,9 @@ use super::{ConvSpec, Padding, as_nchw, only_image};
 
 /// Side of the test picture the crate draws for itself.
 pub const PICTURE_SIZE: u32 = 256;
+/// Pictures a reader brings are shrunk to at most this many pixels on their longer side:
+/// im2col holds one copy of the picture per kernel weight, 49 for the Gaussian.
+pub const MAX_SIDE: u32 = 800;
 /// Side of the Gaussian kernel.
 pub const GAUSSIAN_SIZE: usize = 7;
 /// Standard deviation of the Gaussian kernel, in pixels.
@@ -309,6 +312,32 @@ pub fn read_picture(path: &Path) -> Result<GrayImage, PictureError> {
         });
     }
     Ok(picture)
+}
+
+/// Shrinks a picture so that its longer side is at most [`MAX_SIDE`], keeping its aspect
+/// ratio; returns it unchanged when it is small enough.
+///
+/// # Examples
+///
+/// ```
+/// use descent::conv::filters::{fit_picture, MAX_SIDE};
+/// let big = image::GrayImage::new(2 * MAX_SIDE, MAX_SIDE);
+/// assert_eq!(fit_picture(big).dimensions(), (MAX_SIDE, MAX_SIDE / 2));
+/// ```
+pub fn fit_picture(picture: GrayImage) -> GrayImage {
+    let (width, height) = picture.dimensions();
+    let longer = width.max(height);
+    if longer <= MAX_SIDE {
+        return picture;
+    }
+    let scale =
+        |side: u32| ((u64::from(side) * u64::from(MAX_SIDE)) / u64::from(longer)).max(1) as u32;
+    image::imageops::resize(
+        &picture,
+        scale(width),
+        scale(height),
+        image::imageops::FilterType::Triangle,
+    )
 }
 
 /// Runs every filter on a picture and writes `<stem>-<filter>.png` files (plus the grey
