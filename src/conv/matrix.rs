@@ -17,7 +17,7 @@ use super::{ConvGradients, ConvSpec, add_bias, bias_gradient, output_len, pad};
 ///
 /// # Shapes
 ///
-/// `w`: [k] → [output length, `input_len`].
+/// `w`: k elements → [output length, `input_len`].
 ///
 /// # Panics
 ///
