@@ -5,9 +5,11 @@ pub mod filters;
 pub mod learn;
 pub mod matrix;
 
+use std::ops::AddAssign;
+
 use ndarray::{
     Array, Array1, Array2, Array4, ArrayView1, ArrayView2, ArrayView4, Axis, Dimension, Ix1, Ix2,
-    Ix4, Zip, s,
+    Ix4, LinalgScalar, Zip, s,
 };
 
 /// How many zeros surround the input along one axis, for a kernel of length F.
@@ -226,7 +228,7 @@ impl ConvSpec {
 /// assert_eq!(p.sum(), 4.0);
 /// assert_eq!(p[[0, 0, 1, 0]], 1.0);
 /// ```
-pub fn pad(x: ArrayView4<f64>, pads: [(usize, usize); 2]) -> Array4<f64> {
+pub fn pad<A: LinalgScalar>(x: ArrayView4<A>, pads: [(usize, usize); 2]) -> Array4<A> {
     let (n, c, h, w) = x.dim();
     let [(top, bottom), (left, right)] = pads;
     let mut padded = Array4::zeros((n, c, top + h + bottom, left + w + right));
@@ -252,7 +254,7 @@ pub fn pad(x: ArrayView4<f64>, pads: [(usize, usize); 2]) -> Array4<f64> {
 /// let d = descent::conv::dilate(dy.view(), [1, 2]);
 /// assert_eq!(d.iter().copied().collect::<Vec<_>>(), vec![1.0, 0.0, 2.0, 0.0, 3.0]);
 /// ```
-pub fn dilate(dy: ArrayView4<f64>, stride: [usize; 2]) -> Array4<f64> {
+pub fn dilate<A: LinalgScalar>(dy: ArrayView4<A>, stride: [usize; 2]) -> Array4<A> {
     let (n, c, h, w) = dy.dim();
     let [sh, sw] = stride;
     let spread = |len: usize, step: usize| if len == 0 { 0 } else { step * (len - 1) + 1 };
@@ -359,7 +361,7 @@ pub fn conv2d(
 /// # Panics
 ///
 /// If `b` does not have one element per channel of `y`.
-pub(crate) fn add_bias(mut y: Array4<f64>, b: ArrayView1<f64>) -> Array4<f64> {
+pub(crate) fn add_bias<A: Clone + AddAssign>(mut y: Array4<A>, b: ArrayView1<A>) -> Array4<A> {
     assert_eq!(
         b.len(),
         y.dim().1,
@@ -373,13 +375,13 @@ pub(crate) fn add_bias(mut y: Array4<f64>, b: ArrayView1<f64>) -> Array4<f64> {
 
 /// The gradients of a convolution: ∂L/∂x, ∂L/∂w and ∂L/∂b, given the upstream gradient dy.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ConvGradients<D: Dimension> {
+pub struct ConvGradients<D: Dimension, A = f64> {
     /// ∂L/∂x, the shape of the input.
-    pub grad_x: Array<f64, D>,
+    pub grad_x: Array<A, D>,
     /// ∂L/∂w, the shape of the kernel.
-    pub grad_w: Array<f64, D>,
+    pub grad_w: Array<A, D>,
     /// ∂L/∂b, one per output channel: Σ dy over the batch and every position.
-    pub grad_b: Array1<f64>,
+    pub grad_b: Array1<A>,
 }
 
 /// The kernel gradient: ∂L/∂w[o, c, p, q] = Σ_b Σ_i Σ_j dy[b, o, i, j] · x̃[b, c, S₀ i + p, S₁ j + q].
@@ -467,7 +469,7 @@ pub fn input_gradient(
 /// # Shapes
 ///
 /// `dy`: [n, c_out, oh, ow] → [c_out].
-pub fn bias_gradient(dy: ArrayView4<f64>) -> Array1<f64> {
+pub fn bias_gradient<A: LinalgScalar>(dy: ArrayView4<A>) -> Array1<A> {
     dy.sum_axis(Axis(3)).sum_axis(Axis(2)).sum_axis(Axis(0))
 }
 

@@ -410,3 +410,32 @@ fn filtering_a_picture_file_writes_every_filter() {
     assert_eq!(written.len(), Filter::ALL.len() + 1);
     assert!(written.iter().all(|p| p.is_file()));
 }
+
+#[test]
+fn the_im2col_path_works_in_f32_too() {
+    // Chapter 5 trains in f32 with the same im2col code: it must agree with f64 to f32 precision.
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED + 7);
+    for _ in 0..TRIALS / 4 {
+        let case = random_case(&mut rng);
+        let dy = upstream(&mut rng, &case);
+        let single = |a: &Array4<f64>| a.mapv(|v| v as f32);
+        let y32 = conv2d_im2col(
+            single(&case.x).view(),
+            single(&case.w).view(),
+            case.b.mapv(|v| v as f32).view(),
+            case.spec,
+        );
+        let g32 = conv2d_im2col_backward(
+            single(&case.x).view(),
+            single(&case.w).view(),
+            single(&dy).view(),
+            case.spec,
+        );
+        let y = conv2d(case.x.view(), case.w.view(), case.b.view(), case.spec);
+        let g = conv2d_backward(case.x.view(), case.w.view(), dy.view(), case.spec);
+        assert!(y32.mapv(f64::from).abs_diff_eq(&y, 1e-4));
+        assert!(g32.grad_x.mapv(f64::from).abs_diff_eq(&g.grad_x, 1e-4));
+        assert!(g32.grad_w.mapv(f64::from).abs_diff_eq(&g.grad_w, 1e-4));
+        assert!(g32.grad_b.mapv(f64::from).abs_diff_eq(&g.grad_b, 1e-4));
+    }
+}

@@ -4,7 +4,9 @@
 //! Both give the same numbers as the direct sums of [`super::correlate_nchw`]; the tests in
 //! `tests/conv.rs` prove it, forward and backward, on many random shapes.
 
-use ndarray::{Array2, Array4, ArrayView1, ArrayView2, ArrayView4, Axis, Ix4, s};
+use std::ops::AddAssign;
+
+use ndarray::{Array2, Array4, ArrayView1, ArrayView2, ArrayView4, Axis, Ix4, LinalgScalar, s};
 
 use super::{ConvGradients, ConvSpec, add_bias, bias_gradient, output_len, pad};
 
@@ -126,6 +128,16 @@ pub fn layer_matrix(w: ArrayView4<f64>, input: [usize; 2], spec: ConvSpec) -> Ar
     t
 }
 
+/// The same matrix in row-major order, copied only if it is not already: a matrix product
+/// may return column-major results, which cannot be reshaped in place.
+fn into_standard<A: Clone>(a: Array2<A>) -> Array2<A> {
+    if a.is_standard_layout() {
+        a
+    } else {
+        a.as_standard_layout().into_owned()
+    }
+}
+
 /// Each image of the batch flattened to a row: [n, c, h, w] → [n, c · h · w].
 fn rows_of(x: ArrayView4<f64>) -> Array2<f64> {
     let (n, c, h, w) = x.dim();
@@ -161,7 +173,8 @@ pub fn conv2d_toeplitz(
     let t = layer_matrix(w, [h, wd], spec);
     let y = rows_of(x).dot(&t.t());
     add_bias(
-        y.into_shape_with_order((n, c_out, oh, ow))
+        into_standard(y)
+            .into_shape_with_order((n, c_out, oh, ow))
             .expect("one row of outputs per image"),
         b,
     )
@@ -201,8 +214,7 @@ pub fn conv2d_toeplitz_backward(
     );
     let t = layer_matrix(w, [h, wd], spec);
     let dy_rows = rows_of(dy);
-    let grad_x = dy_rows
-        .dot(&t)
+    let grad_x = into_standard(dy_rows.dot(&t))
         .into_shape_with_order((n, c_in, h, wd))
         .expect("one row of input gradients per image");
     let grad_t = dy_rows.t().dot(&rows_of(x));
@@ -250,7 +262,7 @@ pub fn conv2d_toeplitz_backward(
 /// assert_eq!(cols.column(0), array![1.0, 2.0, 4.0, 5.0]);
 /// assert_eq!(cols.shape(), &[4, 4]);
 /// ```
-pub fn im2col(x: ArrayView4<f64>, kernel: [usize; 2], spec: ConvSpec) -> Array2<f64> {
+pub fn im2col<A: LinalgScalar>(x: ArrayView4<A>, kernel: [usize; 2], spec: ConvSpec) -> Array2<A> {
     let (n, c, h, w) = x.dim();
     let [kh, kw] = kernel;
     let [oh, ow] = spec.expect_output_shape([h, w], kernel);
@@ -267,13 +279,13 @@ pub fn im2col(x: ArrayView4<f64>, kernel: [usize; 2], spec: ConvSpec) -> Array2<
 
 /// The strided slice x̃[.., c, p + S₀ i, q + S₁ j] over all windows (b, i, j), for row
 /// r = (c, p, q) of the im2col matrix.
-fn strided_offset<'a>(
-    padded: ArrayView4<'a, f64>,
+fn strided_offset<'a, A>(
+    padded: ArrayView4<'a, A>,
     r: usize,
     [kh, kw]: [usize; 2],
     [oh, ow]: [usize; 2],
     [sh, sw]: [usize; 2],
-) -> ndarray::ArrayView3<'a, f64> {
+) -> ndarray::ArrayView3<'a, A> {
     let (c, p, q) = (r / (kh * kw), (r / kw) % kh, r % kw);
     padded.slice_move(s![.., c, p..p + sh * (oh - 1) + 1;sh, q..q + sw * (ow - 1) + 1;sw])
 }
@@ -297,16 +309,16 @@ fn strided_offset<'a>(
 /// use descent::conv::{matrix::{col2im, im2col}, ConvSpec};
 /// use ndarray::{Array2, Array4};
 /// // col2im of all-ones counts how many windows cover each pixel.
-/// let cols = Array2::ones((4, 4));
+/// let cols = Array2::<f64>::ones((4, 4));
 /// let counts = col2im(cols.view(), [1, 1, 3, 3], [2, 2], ConvSpec::VALID);
 /// assert_eq!(counts.slice(ndarray::s![0, 0, .., ..]), ndarray::array![[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]);
 /// ```
-pub fn col2im(
-    cols: ArrayView2<f64>,
+pub fn col2im<A: LinalgScalar + AddAssign>(
+    cols: ArrayView2<A>,
     input: [usize; 4],
     kernel: [usize; 2],
     spec: ConvSpec,
-) -> Array4<f64> {
+) -> Array4<A> {
     let [n, c, h, w] = input;
     let [kh, kw] = kernel;
     let [oh, ow] = spec.expect_output_shape([h, w], kernel);
@@ -334,7 +346,7 @@ pub fn col2im(
 }
 
 /// The kernel as a matrix with one row per output channel: [c_out, c_in · kh · kw].
-fn kernel_rows(w: ArrayView4<f64>) -> Array2<f64> {
+fn kernel_rows<A: Clone>(w: ArrayView4<A>) -> Array2<A> {
     let (c_out, c_in, kh, kw) = w.dim();
     w.as_standard_layout()
         .into_owned()
@@ -343,7 +355,8 @@ fn kernel_rows(w: ArrayView4<f64>) -> Array2<f64> {
 }
 
 /// The forward pass as im2col + one matrix product: Y = W · im2col(x) + b, with W the kernel
-/// reshaped to [`c_out`, c_in · kh · kw]. This is how most libraries compute it.
+/// reshaped to [c_out, c_in · kh · kw]. This is how most libraries compute it. Generic over
+/// the element type, so it serves `f32` layers as well as the `f64` of this chapter.
 ///
 /// # Shapes
 ///
@@ -352,12 +365,24 @@ fn kernel_rows(w: ArrayView4<f64>) -> Array2<f64> {
 /// # Panics
 ///
 /// As [`super::conv2d`].
-pub fn conv2d_im2col(
-    x: ArrayView4<f64>,
-    w: ArrayView4<f64>,
-    b: ArrayView1<f64>,
+///
+/// # Examples
+///
+/// ```
+/// use descent::conv::{matrix::conv2d_im2col, ConvSpec, Padding};
+/// use ndarray::{Array1, Array4};
+/// let x = Array4::<f32>::ones((2, 3, 5, 5));
+/// let w = Array4::<f32>::ones((4, 3, 3, 3));
+/// let y = conv2d_im2col(x.view(), w.view(), Array1::zeros(4).view(), ConvSpec::new(Padding::Same, 1));
+/// assert_eq!(y.shape(), &[2, 4, 5, 5]);
+/// assert_eq!((y[[0, 0, 2, 2]], y[[0, 0, 0, 0]]), (27.0, 12.0)); // 3·3·3 ones; a corner sees 3·2·2
+/// ```
+pub fn conv2d_im2col<A: LinalgScalar + AddAssign>(
+    x: ArrayView4<A>,
+    w: ArrayView4<A>,
+    b: ArrayView1<A>,
     spec: ConvSpec,
-) -> Array4<f64> {
+) -> Array4<A> {
     let (n, c_in, h, wd) = x.dim();
     let (c_out, kernel_c_in, kh, kw) = w.dim();
     assert_eq!(
@@ -366,7 +391,7 @@ pub fn conv2d_im2col(
     );
     let [oh, ow] = spec.expect_output_shape([h, wd], [kh, kw]);
     let y = kernel_rows(w).dot(&im2col(x, [kh, kw], spec));
-    let y = y
+    let y = into_standard(y)
         .into_shape_with_order((c_out, n, oh, ow))
         .expect("one output per channel and window")
         .permuted_axes([1, 0, 2, 3])
@@ -385,14 +410,18 @@ pub fn conv2d_im2col(
 /// # Panics
 ///
 /// If the shapes do not fit together.
-pub fn conv2d_im2col_backward(
-    x: ArrayView4<f64>,
-    w: ArrayView4<f64>,
-    dy: ArrayView4<f64>,
+pub fn conv2d_im2col_backward<A: LinalgScalar + AddAssign>(
+    x: ArrayView4<A>,
+    w: ArrayView4<A>,
+    dy: ArrayView4<A>,
     spec: ConvSpec,
-) -> ConvGradients<Ix4> {
+) -> ConvGradients<Ix4, A> {
     let (n, c_in, h, wd) = x.dim();
-    let (c_out, _, kh, kw) = w.dim();
+    let (c_out, kernel_c_in, kh, kw) = w.dim();
+    assert_eq!(
+        c_in, kernel_c_in,
+        "the input has {c_in} channels but the kernel expects {kernel_c_in}"
+    );
     let [oh, ow] = spec.expect_output_shape([h, wd], [kh, kw]);
     assert_eq!(
         dy.dim(),
@@ -408,8 +437,7 @@ pub fn conv2d_im2col_backward(
         .into_owned()
         .into_shape_with_order((c_out, n * oh * ow))
         .expect("a standard-layout array reshapes");
-    let grad_w = dy_rows
-        .dot(&cols.t())
+    let grad_w = into_standard(dy_rows.dot(&cols.t()))
         .into_shape_with_order((c_out, c_in, kh, kw))
         .expect("one gradient per weight");
     let grad_cols = kernel_rows(w).t().dot(&dy_rows);
