@@ -439,3 +439,12 @@ fn the_im2col_path_works_in_f32_too() {
         assert!(g32.grad_b.mapv(f64::from).abs_diff_eq(&g.grad_b, 1e-4));
     }
 }
+
+#[test]
+#[should_panic(expected = "dy has shape [1, 1, 2, 2]")]
+fn an_upstream_gradient_of_the_wrong_shape_is_refused_by_name() {
+    let x = Array4::<f64>::zeros((1, 1, 4, 4));
+    let w = Array4::<f64>::zeros((1, 1, 2, 2));
+    let dy = Array4::<f64>::zeros((1, 1, 2, 2)); // the output is 3 × 3
+    let _ = conv2d_backward(x.view(), w.view(), dy.view(), ConvSpec::VALID);
+}
