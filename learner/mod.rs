@@ -4,7 +4,8 @@
 //! `cargo test --doc --features learner` and watch that exercise's check turn green.
 
 pub mod autodiff;
+pub mod conv;
 pub mod gradcheck;
 pub mod intro;
-pub mod loss;
 pub mod linreg;
+pub mod loss;

@@ -38,8 +38,9 @@ pub fn all() -> Vec<Figure> {
     [
         crate::intro::figures::FIGURES,
         crate::loss::figures::FIGURES,
-        crate::autodiff::figures::FIGURES,
         crate::linreg::figures::FIGURES,
+        crate::autodiff::figures::FIGURES,
+        crate::conv::figures::FIGURES,
         crate::gradcheck::figures::FIGURES,
     ]
     .concat()

@@ -1,12 +1,13 @@
 #![doc = include_str!("../chapters/introduction.md")]
 
 pub mod autodiff;
+pub mod conv;
 pub mod data;
 pub mod figures;
 pub mod gradcheck;
 pub mod intro;
-pub mod loss;
 pub mod linreg;
+pub mod loss;
 pub mod plot;
 
 /// The exercises of every chapter.

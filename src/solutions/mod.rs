@@ -1,7 +1,8 @@
 //! Reference solutions. Your own attempts go in `learner/`, which mirrors this folder.
 
 pub mod autodiff;
+pub mod conv;
 pub mod gradcheck;
 pub mod intro;
-pub mod loss;
 pub mod linreg;
+pub mod loss;
