@@ -157,11 +157,11 @@ pub fn draw(class: usize, size: u32, rng: &mut impl Rng) -> RgbImage {
     let side = size as f64;
     let look = Look::random(side, rng);
     // Clutter: a few thin random segments in random colours, for every class alike.
-    let clutter: Vec<((f64, f64), (f64, f64), [f64; 3])> = (0..rng.random_range(2..6))
-        .map(|_| {
-            let a = (rng.random_range(0.0..side), rng.random_range(0.0..side));
-            let b = (rng.random_range(0.0..side), rng.random_range(0.0..side));
-            (a, b, random_colour(rng))
+    let clutter: Vec<Segment> = (0..rng.random_range(2..6))
+        .map(|_| Segment {
+            from: (rng.random_range(0.0..side), rng.random_range(0.0..side)),
+            to: (rng.random_range(0.0..side), rng.random_range(0.0..side)),
+            colour: random_colour(rng),
         })
         .collect();
     let noise: Vec<f64> = (0..size * size * 3)
@@ -174,11 +174,11 @@ pub fn draw(class: usize, size: u32, rng: &mut impl Rng) -> RgbImage {
         } else {
             look.background
         };
-        if let Some(&(_, _, c)) = clutter
+        if let Some(segment) = clutter
             .iter()
-            .find(|(a, b, _)| distance_to_segment((px, py), *a, *b) < 0.8)
+            .find(|s| distance_to_segment((px, py), s.from, s.to) < 0.8)
         {
-            colour = c;
+            colour = segment.colour;
         }
         let ramp =
             (px / side - 0.5) * look.light_angle.cos() + (py / side - 0.5) * look.light_angle.sin();
@@ -190,6 +190,13 @@ pub fn draw(class: usize, size: u32, rng: &mut impl Rng) -> RgbImage {
                 .clamp(0.0, 255.0) as u8
         }))
     })
+}
+
+/// A thin line of clutter.
+struct Segment {
+    from: (f64, f64),
+    to: (f64, f64),
+    colour: [f64; 3],
 }
 
 fn distance_to_segment(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
@@ -272,8 +279,8 @@ pub fn generate(
         (Split::Train, spec.train_per_class),
         (Split::Val, spec.val_per_class),
     ] {
-        for class in 0..CLASSES.len() {
-            let folder = root.join(split.folder()).join(CLASSES[class]);
+        for (class, name) in CLASSES.iter().enumerate() {
+            let folder = root.join(split.folder()).join(name);
             std::fs::create_dir_all(&folder).map_err(io_error(&folder))?;
             for index in 0..count {
                 let mut rng = ChaCha8Rng::seed_from_u64(image_seed(spec, split, class, index));
