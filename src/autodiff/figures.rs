@@ -1,15 +1,17 @@
 //! Chapter 3's figures: computation graphs drawn from the engine's own tape, after a backward
-//! pass, with every value and every gradient written on them.
+//! pass, with every value and every gradient written on them, by chapter 1's graph drawer
+//! ([`crate::plot::graph`]) through the adapter [`super::draw::from_tape`].
 
 use std::path::Path;
 
 use ndarray::{ArrayView1, array};
 
-use super::draw::{Diagram, Orientation, render};
+use super::draw::from_tape;
 use super::losses::{self, named_inputs};
 use super::{Tape, Var, circuit, neuron, reuse};
 use crate::figures::Figure;
 use crate::plot::FigureResult;
+use crate::plot::graph::Direction;
 
 /// Chapter 3's figures, paths relative to `images/`.
 pub const FIGURES: &[Figure] = &[
@@ -67,22 +69,14 @@ pub const PROBABILITY: f64 = 0.8;
 pub const LABEL: f64 = 1.0;
 
 fn draw_from(tape: &Tape, output: Var, title: &str, path: &Path) -> FigureResult {
-    render(
-        &Diagram::from_tape(tape, output),
-        Orientation::LeftToRight,
-        title,
-        path,
-    )
+    from_tape(tape, output).render(path, title)
 }
 
 /// The losses are long chains: drawn from top to bottom they fit the width of a page.
 fn draw_loss(tape: &Tape, output: Var, title: &str, path: &Path) -> FigureResult {
-    render(
-        &Diagram::from_tape(tape, output),
-        Orientation::TopToBottom,
-        title,
-        path,
-    )
+    let mut graph = from_tape(tape, output);
+    graph.direction = Direction::TopToBottom;
+    graph.render(path, title)
 }
 
 /// The circuit f = (x + y)·z at x = −2, y = 5, z = −4.

@@ -1,8 +1,10 @@
 //! Computation graphs drawn as boxes and arrows, laid out in layers from left to right.
 //!
-//! A [`Graph`] is a list of [`Node`]s (a label such as "square" and a value text such as
-//! "[0.25, 0, 1]") and [`Edge`]s between them, each with an optional label (Chapter 3 writes
-//! gradients there). [`Graph::render`] lays it out and writes an SVG:
+//! A [`Graph`] is a list of [`Node`]s (a label such as "square", a value text such as
+//! "[0.25, 0, 1]" and, optionally, a third line such as a gradient) and [`Edge`]s between them,
+//! each with an optional label (Chapter 3 writes the gradient that flowed back there; its
+//! `autodiff::draw::from_tape` builds such a graph from the engine's tape).
+//! [`Graph::render`] lays it out and writes an SVG:
 //!
 //! - each node goes in a column (layer) past all of its inputs, so every arrow points right,
 //!   and as far right as its first use allows, so inputs needed late are not drawn early;
@@ -48,6 +50,9 @@ pub struct Node {
     pub label: String,
     /// Second line, in colour: the forward value, e.g. "[0.25, 0, 1]". May be empty.
     pub value: String,
+    /// Third line, in the colour of edge labels: e.g. the gradient "grad −4". Usually empty; if
+    /// any node of a graph has one, every box of that graph is tall enough for three lines.
+    pub grad: String,
 }
 
 /// One arrow of the graph, from node `from` to node `to` (indices into [`Graph::nodes`]).
@@ -89,8 +94,10 @@ const TEXT_SIZE: f64 = 18.0;
 const CHAR_WIDTH: f64 = 0.47 * TEXT_SIZE;
 /// Space between the text and the border of a box.
 const PADDING: f64 = 12.0;
-/// Height of a box: two lines of text and padding.
-const BOX_HEIGHT: f64 = 2.0 * 1.25 * TEXT_SIZE + PADDING;
+/// Height of one line of text in a box.
+const LINE_HEIGHT: f64 = 1.25 * TEXT_SIZE;
+/// Distance between the centres of two lines of text in a box.
+const LINE_STEP: f64 = LINE_HEIGHT + 2.0;
 /// Vertical space between boxes in the same column.
 const ROW_GAP: f64 = 26.0;
 /// The least horizontal space between two columns.
@@ -126,8 +133,33 @@ impl Graph {
         self.nodes.push(Node {
             label: label.into(),
             value: value.into(),
+            grad: String::new(),
         });
         self.nodes.len() - 1
+    }
+
+    /// Adds a box with a third line `grad` under its value (e.g. "grad −4") and returns its
+    /// index.
+    pub fn node_with_grad(
+        &mut self,
+        label: impl Into<String>,
+        value: impl Into<String>,
+        grad: impl Into<String>,
+    ) -> usize {
+        let i = self.node(label, value);
+        self.nodes[i].grad = grad.into();
+        i
+    }
+
+    /// Height of every box: two lines of text and padding, or three if any node has a
+    /// gradient line.
+    fn box_height(&self) -> f64 {
+        let lines = if self.nodes.iter().any(|n| !n.grad.is_empty()) {
+            3.0
+        } else {
+            2.0
+        };
+        lines * LINE_HEIGHT + PADDING
     }
 
     /// Adds an arrow from node `from` to node `to`, with no label.
@@ -265,10 +297,14 @@ impl Graph {
         heights.iter().sum::<f64>() / heights.len() as f64
     }
 
-    /// Width of a node's box, from the longer of its two lines.
+    /// Width of a node's box, from the longest of its lines.
     fn box_width(&self, node: usize) -> f64 {
         let n = &self.nodes[node];
-        let chars = n.label.chars().count().max(n.value.chars().count());
+        let chars = [&n.label, &n.value, &n.grad]
+            .iter()
+            .map(|t| t.chars().count())
+            .max()
+            .unwrap_or(0);
         chars as f64 * CHAR_WIDTH + 2.0 * PADDING
     }
 
@@ -284,10 +320,11 @@ impl Graph {
     /// If the graph has a cycle.
     pub fn render(&self, path: &Path, caption: &str) -> FigureResult {
         let across = self.direction == Direction::TopToBottom;
+        let box_height = self.box_height();
         let extent = |slot: Slot| match (slot, across) {
             (Slot::Node(i), true) => self.box_width(i),
             (Slot::Crossing { .. }, true) => CROSSING_WIDTH,
-            (_, false) => BOX_HEIGHT,
+            (_, false) => box_height,
         };
         let columns = self.columns(extent, if across { COLUMN_GAP_ACROSS } else { ROW_GAP });
         let longest_label = self
@@ -304,7 +341,7 @@ impl Graph {
                     .iter()
                     .map(|&(s, _)| match (s, across) {
                         (Slot::Node(i), false) => self.box_width(i),
-                        (Slot::Node(_), true) => BOX_HEIGHT,
+                        (Slot::Node(_), true) => box_height,
                         (Slot::Crossing { .. }, _) => 0.0,
                     })
                     .fold(0.0, f64::max)
@@ -367,7 +404,7 @@ impl Graph {
             let centre_along = origin_along + starts[l] + depths[l] / 2.0;
             let half_along = match (slot, across) {
                 (Slot::Node(i), false) => self.box_width(i) / 2.0,
-                (Slot::Node(_), true) => BOX_HEIGHT / 2.0,
+                (Slot::Node(_), true) => box_height / 2.0,
                 (Slot::Crossing { .. }, _) => depths[l] / 2.0,
             };
             let half_across = match slot {
@@ -414,6 +451,7 @@ impl Graph {
         .at(path)?;
 
         let layer = self.layers();
+        let mut labels = Vec::new();
         for (k, e) in self.edges.iter().enumerate() {
             let mut points = vec![exit(place(layer[e.from], Slot::Node(e.from)))];
             for l in layer[e.from] + 1..layer[e.to] {
@@ -422,100 +460,118 @@ impl Graph {
                 points.push(exit(crossing));
             }
             points.push(entry(place(layer[e.to], Slot::Node(e.to))));
-            self.draw_edge(&area, &points, e.label.as_deref())
-                .at(path)?;
+            draw_edge(&area, &points).at(path)?;
+            if let Some(text) = &e.label {
+                labels.push((text, points[0], points[1]));
+            }
         }
         for (i, node) in self.nodes.iter().enumerate() {
             let (left, right, top, bottom) = place(layer[i], Slot::Node(i));
-            draw_box(&area, node, (left, right, (top + bottom) / 2.0)).at(path)?;
+            draw_box(&area, node, (left, right, top, bottom)).at(path)?;
+        }
+        // Labels last, on a white patch, so no box or arrow hides them.
+        for (text, a, b) in labels {
+            draw_edge_label(&area, text, a, b).at(path)?;
         }
         area.present().at(path)
     }
-
-    /// Draws one arrow along `points` (pixels), with its label above the first stretch.
-    fn draw_edge<DB: DrawingBackend>(
-        &self,
-        area: &DrawingArea<DB, plotters::coord::Shift>,
-        points: &[(f64, f64)],
-        label: Option<&str>,
-    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        let (x1, y1) = points[points.len() - 1];
-        let (x0, y0) = points[points.len() - 2];
-        let length = (x1 - x0).hypot(y1 - y0).max(1e-9);
-        let (ux, uy) = ((x1 - x0) / length, (y1 - y0) / length);
-        // Stop the line where the arrowhead starts, so its end does not poke through the tip.
-        let mut line: Vec<(i32, i32)> = points.iter().map(|&(x, y)| (px(x), px(y))).collect();
-        let last = line.len() - 1;
-        line[last] = (px(x1 - ux * ARROW), px(y1 - uy * ARROW));
-        area.draw(&PathElement::new(line, GREY.stroke_width(2)))?;
-        let head = vec![
-            (px(x1), px(y1)),
-            (
-                px(x1 - ux * ARROW - uy * ARROW / 2.0),
-                px(y1 - uy * ARROW + ux * ARROW / 2.0),
-            ),
-            (
-                px(x1 - ux * ARROW + uy * ARROW / 2.0),
-                px(y1 - uy * ARROW - ux * ARROW / 2.0),
-            ),
-        ];
-        area.draw(&Polygon::new(head, GREY.filled()))?;
-        if let Some(text) = label {
-            let (ax, ay) = points[0];
-            let (bx, by) = points[1];
-            // Above a mostly horizontal stretch, to the right of a mostly vertical one.
-            let vertical = (by - ay).abs() > (bx - ax).abs();
-            let (anchor, dx, dy) = if vertical {
-                (Pos::new(HPos::Left, VPos::Center), 6.0, 0.0)
-            } else {
-                (Pos::new(HPos::Center, VPos::Bottom), 0.0, -4.0)
-            };
-            let style = (FONT, TEXT_SIZE).into_font().color(&PALETTE[1]).pos(anchor);
-            area.draw(&Text::new(
-                text.to_string(),
-                (px((ax + bx) / 2.0 + dx), px((ay + by) / 2.0 + dy)),
-                style,
-            ))?;
-        }
-        Ok(())
-    }
 }
 
-/// Draws a node's box with its label on the first line and its value on the second.
+/// Draws one arrow along `points` (pixels).
+fn draw_edge<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    points: &[(f64, f64)],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (x1, y1) = points[points.len() - 1];
+    let (x0, y0) = points[points.len() - 2];
+    let length = (x1 - x0).hypot(y1 - y0).max(1e-9);
+    let (ux, uy) = ((x1 - x0) / length, (y1 - y0) / length);
+    // Stop the line where the arrowhead starts, so its end does not poke through the tip.
+    let mut line: Vec<(i32, i32)> = points.iter().map(|&(x, y)| (px(x), px(y))).collect();
+    let last = line.len() - 1;
+    line[last] = (px(x1 - ux * ARROW), px(y1 - uy * ARROW));
+    area.draw(&PathElement::new(line, GREY.stroke_width(2)))?;
+    let head = vec![
+        (px(x1), px(y1)),
+        (
+            px(x1 - ux * ARROW - uy * ARROW / 2.0),
+            px(y1 - uy * ARROW + ux * ARROW / 2.0),
+        ),
+        (
+            px(x1 - ux * ARROW + uy * ARROW / 2.0),
+            px(y1 - uy * ARROW - ux * ARROW / 2.0),
+        ),
+    ];
+    area.draw(&Polygon::new(head, GREY.filled()))?;
+    Ok(())
+}
+
+/// Writes an arrow's label beside the stretch from `(ax, ay)` to `(bx, by)`, the first one of
+/// the arrow: above it when it runs mostly across, to its right when it runs mostly down. A
+/// white patch behind the text keeps it legible where it meets another arrow or a box.
+fn draw_edge_label<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    text: &str,
+    (ax, ay): (f64, f64),
+    (bx, by): (f64, f64),
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let vertical = (by - ay).abs() > (bx - ax).abs();
+    let (x, y) = ((ax + bx) / 2.0, (ay + by) / 2.0);
+    // The patch is a little smaller than a line of text, to spare nearby box borders.
+    let width = text.chars().count() as f64 * CHAR_WIDTH * 0.9;
+    let height = 0.8 * TEXT_SIZE;
+    let (anchor, x, y, left, top) = if vertical {
+        let x = x + 6.0;
+        let pos = Pos::new(HPos::Left, VPos::Center);
+        (pos, x, y, x, y - height / 2.0)
+    } else {
+        let y = y - 4.0;
+        let pos = Pos::new(HPos::Center, VPos::Bottom);
+        (pos, x, y, x - width / 2.0, y - height)
+    };
+    area.draw(&Rectangle::new(
+        [(px(left), px(top)), (px(left + width), px(top + height))],
+        WHITE.filled(),
+    ))?;
+    let style = (FONT, TEXT_SIZE).into_font().color(&PALETTE[1]).pos(anchor);
+    area.draw(&Text::new(text.to_string(), (px(x), px(y)), style))?;
+    Ok(())
+}
+
+/// Draws a node's box with its label on the first line, its value on the second and its
+/// gradient, if any, on the third; the lines are centred in the box together.
 fn draw_box<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     node: &Node,
-    (left, right, y): (f64, f64, f64),
+    (left, right, top, bottom): (f64, f64, f64, f64),
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let top = y - BOX_HEIGHT / 2.0;
-    let bottom = y + BOX_HEIGHT / 2.0;
     let corners = [(px(left), px(top)), (px(right), px(bottom))];
     area.draw(&Rectangle::new(corners, RGBColor(244, 247, 251).filled()))?;
     area.draw(&Rectangle::new(corners, PALETTE[0].stroke_width(2)))?;
     let centre = px((left + right) / 2.0);
-    let label_style = (FONT, TEXT_SIZE)
-        .into_font()
-        .style(FontStyle::Bold)
-        .color(&BLACK)
-        .pos(Pos::new(HPos::Center, VPos::Center));
-    let value_style = (FONT, TEXT_SIZE)
-        .into_font()
-        .color(&PALETTE[0])
-        .pos(Pos::new(HPos::Center, VPos::Center));
-    let line = BOX_HEIGHT / 4.0 - 2.0;
-    if node.value.is_empty() {
-        area.draw(&Text::new(node.label.clone(), (centre, px(y)), label_style))?;
-    } else {
-        area.draw(&Text::new(
-            node.label.clone(),
-            (centre, px(y - line)),
-            label_style,
-        ))?;
-        area.draw(&Text::new(
-            node.value.clone(),
-            (centre, px(y + line)),
-            value_style,
-        ))?;
+    let style = |colour: RGBColor, bold: bool| {
+        let font = (FONT, TEXT_SIZE).into_font();
+        let font = if bold {
+            font.style(FontStyle::Bold)
+        } else {
+            font
+        };
+        font.color(&colour)
+            .pos(Pos::new(HPos::Center, VPos::Center))
+    };
+    let lines: Vec<(&str, TextStyle)> = [
+        (node.label.as_str(), style(BLACK, true)),
+        (node.value.as_str(), style(PALETTE[0], false)),
+        (node.grad.as_str(), style(PALETTE[1], false)),
+    ]
+    .into_iter()
+    .filter(|(text, _)| !text.is_empty())
+    .collect();
+    let middle = (top + bottom) / 2.0;
+    let first = middle - (lines.len() as f64 - 1.0) * LINE_STEP / 2.0;
+    for (k, (text, style)) in lines.into_iter().enumerate() {
+        let y = first + k as f64 * LINE_STEP;
+        area.draw(&Text::new(text.to_string(), (centre, px(y)), style))?;
     }
     Ok(())
 }
