@@ -1,6 +1,7 @@
 #![doc = include_str!("../chapters/introduction.md")]
 
 pub mod autodiff;
+pub mod cnn;
 pub mod conv;
 pub mod data;
 pub mod figures;
