@@ -18,6 +18,10 @@ const SHAPES: [(&str, usize, usize, usize, usize); 3] = [
     ("b_32x16to32x32x32", 32, 16, 32, 32),
     ("c_32x32to64x16x16", 32, 32, 64, 16),
 ];
+/// The same allocator as the chapter's example: see the README.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const THREADS: [usize; 2] = [1, 2];
 const SEED: u64 = 7;
 

@@ -3,6 +3,7 @@
 pub mod conv2d;
 pub mod layers;
 pub mod loss;
+pub mod matmul;
 pub mod model;
 pub mod optim;
 

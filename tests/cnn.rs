@@ -6,7 +6,9 @@
 //! respect to the layer's output is exactly r.
 
 use descent::cnn::loss::{accuracy, predictions};
-use descent::cnn::{Conv2d, Flatten, Layer, Linear, MaxPool2d, Relu, Sequential, softmax_cross_entropy};
+use descent::cnn::{
+    Conv2d, Flatten, Layer, Linear, MaxPool2d, Relu, Sequential, softmax_cross_entropy,
+};
 use descent::conv::{ConvSpec, Padding, conv2d, conv2d_backward};
 use descent::gradcheck::{STEP, assert_gradients_match, numeric_gradient};
 use ndarray::{Array, ArrayD, Ix4, IxDyn, array};
@@ -78,7 +80,9 @@ fn conv2d_equals_chapter_4_direct_sums() {
         let (kernel, stride, padding) = (3, rng.random_range(1..3), rng.random_range(0..3));
         let mut layer = Conv2d::<f64>::new(c_in, c_out, kernel, stride, padding, &mut rng);
         layer.bias = random(&[c_out], &mut rng).into_dimensionality().unwrap();
-        let x = random(&[n, c_in, 8, 7], &mut rng).into_dimensionality::<Ix4>().unwrap();
+        let x = random(&[n, c_in, 8, 7], &mut rng)
+            .into_dimensionality::<Ix4>()
+            .unwrap();
         let spec = ConvSpec::new(Padding::Explicit(padding), stride);
         let y = layer.forward(x.view().into_dyn());
         let expected = conv2d(x.view(), layer.weight.view(), layer.bias.view(), spec);
@@ -99,7 +103,11 @@ fn conv2d_equals_chapter_4_direct_sums() {
 fn linear_gradients_match_finite_differences() {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED + 2);
     for _ in 0..TRIALS {
-        let (n, inputs, outputs) = (rng.random_range(1..5), rng.random_range(1..8), rng.random_range(1..6));
+        let (n, inputs, outputs) = (
+            rng.random_range(1..5),
+            rng.random_range(1..8),
+            rng.random_range(1..6),
+        );
         let mut layer = Linear::<f64>::new(inputs, outputs, &mut rng);
         layer.bias = random(&[outputs], &mut rng).into_dimensionality().unwrap();
         check_layer(&mut layer, &[n, inputs], &mut rng);
@@ -128,10 +136,19 @@ fn max_pool_gradients_match_finite_differences() {
 fn max_pool_routes_the_gradient_to_the_arg_max() {
     let x = array![[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 8.0, 7.0]];
     let mut pool = MaxPool2d::new(2, 2);
-    let y = Layer::<f64>::forward(&mut pool, x.view().into_shape_with_order((1, 1, 2, 4)).unwrap().into_dyn());
+    let y = Layer::<f64>::forward(
+        &mut pool,
+        x.view()
+            .into_shape_with_order((1, 1, 2, 4))
+            .unwrap()
+            .into_dyn(),
+    );
     assert_eq!(y.into_raw_vec_and_offset().0, vec![5.0, 8.0]);
     let dx = pool.backward(array![[[[10.0, 20.0]]]].into_dyn().view());
-    assert_eq!(dx.into_raw_vec_and_offset().0, vec![0.0, 10.0, 0.0, 0.0, 0.0, 0.0, 20.0, 0.0]);
+    assert_eq!(
+        dx.into_raw_vec_and_offset().0,
+        vec![0.0, 10.0, 0.0, 0.0, 0.0, 0.0, 20.0, 0.0]
+    );
 }
 
 #[test]
@@ -145,10 +162,13 @@ fn softmax_cross_entropy_gradient_matches_finite_differences() {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED + 6);
     for _ in 0..TRIALS {
         let (n, classes) = (rng.random_range(1..6), rng.random_range(2..7));
-        let logits = random(&[n, classes], &mut rng).into_dimensionality().unwrap();
+        let logits = random(&[n, classes], &mut rng)
+            .into_dimensionality()
+            .unwrap();
         let labels: Vec<usize> = (0..n).map(|_| rng.random_range(0..classes)).collect();
         let (_, analytic) = softmax_cross_entropy(logits.view(), &labels);
-        let numeric = numeric_gradient(|z| softmax_cross_entropy(z, &labels).0, logits.view(), STEP);
+        let numeric =
+            numeric_gradient(|z| softmax_cross_entropy(z, &labels).0, logits.view(), STEP);
         assert_gradients_match(analytic.view(), numeric.view(), TOLERANCE);
     }
 }
@@ -236,7 +256,10 @@ fn the_result_does_not_depend_on_the_number_of_threads() {
     let dy = random(&[8, 5, 12, 12], &mut rng).mapv(|v| v as f32);
     let layer = Conv2d::<f32>::new(3, 5, 3, 1, 1, &mut rng);
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         pool.install(|| {
             let mut layer = layer.clone();
             let y = layer.forward(x.view());

@@ -18,15 +18,13 @@
 //! the threads independent work. The per-image weight gradients are added up in image order,
 //! so the result does not depend on how many threads ran.
 
-use ndarray::linalg::general_mat_mul;
 use ndarray::parallel::prelude::*;
-use ndarray::{
-    Array1, Array2, Array4, ArrayD, ArrayView2, ArrayViewD, Axis, Ix4,
-};
+use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView2, ArrayViewD, Axis, Ix4};
 use rand::Rng;
 
+use super::matmul::{matmul, matmul_into};
 use super::{Layer, Param, Real, he_normal};
-use crate::conv::matrix::{col2im, im2col};
+use crate::conv::matrix::{col2im, im2col_into};
 use crate::conv::{ConvSpec, Padding};
 
 /// A 2-D convolution layer (a cross-correlation, as in every deep-learning library).
@@ -140,23 +138,29 @@ impl<A: Real> Layer<A> for Conv2d<A> {
         let kernel = self.kernel();
         let [oh, ow] = self.spec.expect_output_shape([h, w], kernel);
         let c_out = self.weight.dim().0;
-        let weight = self.weight_rows();
         let mut y = Array4::<A>::zeros((n, c_out, oh, ow));
         let bias = self.bias.view().insert_axis(Axis(1));
-        let cols: Vec<Array2<A>> = x
-            .axis_iter(Axis(0))
+        // Reuse the im2col matrices of the previous step when the shapes are unchanged.
+        let rows = self.weight.dim().1 * kernel[0] * kernel[1];
+        let cache = self.cache.take();
+        let weight = self.weight_rows();
+        let mut cols = match cache {
+            Some((_, cols)) if cols.len() == n && cols[0].dim() == (rows, oh * ow) => cols,
+            _ => vec![Array2::zeros((rows, oh * ow)); n],
+        };
+        let spec = self.spec;
+        x.axis_iter(Axis(0))
             .into_par_iter()
             .zip(y.axis_iter_mut(Axis(0)))
-            .map(|(x_b, y_b)| {
-                let cols = im2col(x_b.insert_axis(Axis(0)), kernel, self.spec);
+            .zip(cols.par_iter_mut())
+            .for_each(|((x_b, y_b), cols)| {
+                im2col_into(x_b.insert_axis(Axis(0)), kernel, spec, cols);
                 let mut y_b = y_b
                     .into_shape_with_order((c_out, oh * ow))
                     .expect("an image of a standard-layout batch is contiguous");
                 y_b.assign(&bias);
-                general_mat_mul(A::one(), &weight, &cols, A::one(), &mut y_b);
-                cols
-            })
-            .collect();
+                matmul_into(weight, cols.view(), y_b.view_mut(), true);
+            });
         self.cache = Some(([n, x.dim().1, h, w], cols));
         y.into_dyn()
     }
@@ -189,8 +193,9 @@ impl<A: Real> Layer<A> for Conv2d<A> {
                 let dy_b = dy_b
                     .to_shape(((c_out, oh * ow), ndarray::Order::RowMajor))
                     .expect("one row per output channel");
-                let grad_w = dy_b.dot(&cols_b.t());
-                let grad_cols = weight.t().dot(&dy_b);
+                let grad_w = matmul(dy_b.view(), cols_b.t());
+                let mut grad_cols = Array2::zeros((weight.ncols(), oh * ow));
+                matmul_into(weight.t(), dy_b.view(), grad_cols.view_mut(), false);
                 let grad_x_image = col2im(grad_cols.view(), [1, c_in, h, w], kernel, spec);
                 grad_x_b.assign(&grad_x_image.index_axis(Axis(0), 0));
                 (grad_w, dy_b.sum_axis(Axis(1)))

@@ -34,8 +34,15 @@ impl<A: Real> Layer<A> for Relu<A> {
     }
 
     fn backward(&mut self, grad_y: ArrayViewD<A>) -> ArrayD<A> {
-        let x = self.input.as_ref().expect("Relu::backward called before forward");
-        assert_eq!(x.shape(), grad_y.shape(), "Relu::backward: ∂L/∂y has the wrong shape");
+        let x = self
+            .input
+            .as_ref()
+            .expect("Relu::backward called before forward");
+        assert_eq!(
+            x.shape(),
+            grad_y.shape(),
+            "Relu::backward: ∂L/∂y has the wrong shape"
+        );
         Zip::from(x)
             .and(&grad_y)
             .map_collect(|&x, &dy| if x > A::zero() { dy } else { A::zero() })
@@ -78,8 +85,16 @@ pub struct MaxPool2d {
     pub size: usize,
     /// Step between windows.
     pub stride: usize,
-    /// The input shape and, for every output, the (row, column) of its window's maximum.
-    cache: Option<([usize; 4], Array4<(usize, usize)>)>,
+    cache: Option<PoolCache>,
+}
+
+/// What max-pooling's forward keeps for its backward.
+#[derive(Debug, Clone)]
+struct PoolCache {
+    /// The input shape.
+    input: [usize; 4],
+    /// For every output, the (row, column) of its window's maximum in the input.
+    arg_max: Array4<(usize, usize)>,
 }
 
 impl MaxPool2d {
@@ -89,12 +104,23 @@ impl MaxPool2d {
     ///
     /// If `size` or `stride` is zero.
     pub fn new(size: usize, stride: usize) -> Self {
-        assert!(size > 0 && stride > 0, "MaxPool2d needs a positive size and stride, got {size} and {stride}");
-        MaxPool2d { size, stride, cache: None }
+        assert!(
+            size > 0 && stride > 0,
+            "MaxPool2d needs a positive size and stride, got {size} and {stride}"
+        );
+        MaxPool2d {
+            size,
+            stride,
+            cache: None,
+        }
     }
 
     fn out_len(&self, len: usize) -> usize {
-        assert!(len >= self.size, "MaxPool2d: a side of {len} is smaller than the {0}×{0} window", self.size);
+        assert!(
+            len >= self.size,
+            "MaxPool2d: a side of {len} is smaller than the {0}×{0} window",
+            self.size
+        );
         (len - self.size) / self.stride + 1
     }
 }
@@ -102,35 +128,52 @@ impl MaxPool2d {
 impl<A: Real> Layer<A> for MaxPool2d {
     fn forward(&mut self, x: ArrayViewD<A>) -> ArrayD<A> {
         let shape = Layer::<A>::output_shape(self, x.shape());
-        let x = x.into_dimensionality::<Ix4>().expect("checked by output_shape");
+        let x = x
+            .into_dimensionality::<Ix4>()
+            .expect("checked by output_shape");
         let (k, st) = (self.size, self.stride);
         let out = (shape[0], shape[1], shape[2], shape[3]);
         let mut arg_max = Array4::from_elem(out, (0, 0));
         let mut y = Array4::zeros(out);
-        Zip::indexed(&mut y).and(&mut arg_max).for_each(|(b, c, i, j), y, arg| {
-            let window = x.slice(s![b, c, i * st..i * st + k, j * st..j * st + k]);
-            let ((p, q), &best) = window
-                .indexed_iter()
-                .fold(None, |best: Option<((usize, usize), &A)>, (pq, v)| match best {
-                    Some((_, b)) if *b >= *v => best,
-                    _ => Some((pq, v)),
-                })
-                .expect("a window is not empty");
-            *y = best;
-            *arg = (i * st + p, j * st + q);
-        });
+        Zip::indexed(&mut y)
+            .and(&mut arg_max)
+            .for_each(|(b, c, i, j), y, arg| {
+                let window = x.slice(s![b, c, i * st..i * st + k, j * st..j * st + k]);
+                let ((p, q), &best) = window
+                    .indexed_iter()
+                    .fold(
+                        None,
+                        |best: Option<((usize, usize), &A)>, (pq, v)| match best {
+                            Some((_, b)) if *b >= *v => best,
+                            _ => Some((pq, v)),
+                        },
+                    )
+                    .expect("a window is not empty");
+                *y = best;
+                *arg = (i * st + p, j * st + q);
+            });
         let (n, c, h, w) = x.dim();
-        self.cache = Some(([n, c, h, w], arg_max));
+        self.cache = Some(PoolCache {
+            input: [n, c, h, w],
+            arg_max,
+        });
         y.into_dyn()
     }
 
     fn backward(&mut self, grad_y: ArrayViewD<A>) -> ArrayD<A> {
-        let (input, arg_max) = self.cache.as_ref().expect("MaxPool2d::backward called before forward");
-        assert_eq!(grad_y.shape(), arg_max.shape(), "MaxPool2d::backward: ∂L/∂y has the wrong shape");
-        let mut grad_x = Array4::<A>::zeros(*input);
-        Zip::indexed(arg_max).and(&grad_y.into_dimensionality::<Ix4>().expect("checked above")).for_each(
-            |(b, c, _, _), &(r, q), &dy| grad_x[[b, c, r, q]] += dy,
+        let PoolCache { input, arg_max } = self
+            .cache
+            .as_ref()
+            .expect("MaxPool2d::backward called before forward");
+        assert_eq!(
+            grad_y.shape(),
+            arg_max.shape(),
+            "MaxPool2d::backward: ∂L/∂y has the wrong shape"
         );
+        let mut grad_x = Array4::<A>::zeros(*input);
+        Zip::indexed(arg_max)
+            .and(&grad_y.into_dimensionality::<Ix4>().expect("checked above"))
+            .for_each(|(b, c, _, _), &(r, q), &dy| grad_x[[b, c, r, q]] += dy);
         grad_x.into_dyn()
     }
 
@@ -157,14 +200,24 @@ impl<A: Real> Layer<A> for Flatten {
     fn forward(&mut self, x: ArrayViewD<A>) -> ArrayD<A> {
         self.input = Some(x.shape().to_vec());
         let shape = Layer::<A>::output_shape(self, x.shape());
-        x.to_shape(IxDyn(&shape)).expect("same number of elements").into_owned()
+        x.to_shape(IxDyn(&shape))
+            .expect("same number of elements")
+            .into_owned()
     }
 
     fn backward(&mut self, grad_y: ArrayViewD<A>) -> ArrayD<A> {
-        let input = self.input.as_ref().expect("Flatten::backward called before forward");
+        let input = self
+            .input
+            .as_ref()
+            .expect("Flatten::backward called before forward");
         grad_y
             .to_shape(IxDyn(input))
-            .unwrap_or_else(|_| panic!("Flatten::backward: ∂L/∂y of shape {:?} does not fit {input:?}", grad_y.shape()))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "Flatten::backward: ∂L/∂y of shape {:?} does not fit {input:?}",
+                    grad_y.shape()
+                )
+            })
             .into_owned()
     }
 
@@ -213,7 +266,13 @@ impl<A: Real> Linear<A> {
     ///
     /// If the bias does not have one element per output.
     pub fn from_parts(weight: Array2<A>, bias: Array1<A>) -> Self {
-        assert_eq!(weight.nrows(), bias.len(), "Linear: {} outputs but {} biases", weight.nrows(), bias.len());
+        assert_eq!(
+            weight.nrows(),
+            bias.len(),
+            "Linear: {} outputs but {} biases",
+            weight.nrows(),
+            bias.len()
+        );
         Linear {
             grad_weight: Array2::zeros(weight.raw_dim()),
             grad_bias: Array1::zeros(bias.raw_dim()),
@@ -227,16 +286,27 @@ impl<A: Real> Linear<A> {
 impl<A: Real> Layer<A> for Linear<A> {
     fn forward(&mut self, x: ArrayViewD<A>) -> ArrayD<A> {
         Layer::<A>::output_shape(self, x.shape());
-        let x = x.into_dimensionality::<Ix2>().expect("checked by output_shape");
+        let x = x
+            .into_dimensionality::<Ix2>()
+            .expect("checked by output_shape");
         let y = x.dot(&self.weight.t()) + &self.bias;
         self.input = Some(x.to_owned());
         y.into_dyn()
     }
 
     fn backward(&mut self, grad_y: ArrayViewD<A>) -> ArrayD<A> {
-        let x = self.input.as_ref().expect("Linear::backward called before forward");
-        let dy = grad_y.into_dimensionality::<Ix2>().expect("Linear::backward: ∂L/∂y must be [n, out]");
-        assert_eq!(dy.dim(), (x.nrows(), self.weight.nrows()), "Linear::backward: ∂L/∂y has the wrong shape");
+        let x = self
+            .input
+            .as_ref()
+            .expect("Linear::backward called before forward");
+        let dy = grad_y
+            .into_dimensionality::<Ix2>()
+            .expect("Linear::backward: ∂L/∂y must be [n, out]");
+        assert_eq!(
+            dy.dim(),
+            (x.nrows(), self.weight.nrows()),
+            "Linear::backward: ∂L/∂y has the wrong shape"
+        );
         self.grad_weight += &dy.t().dot(x);
         self.grad_bias += &dy.sum_axis(Axis(0));
         dy.dot(&self.weight).into_dyn()
@@ -244,8 +314,16 @@ impl<A: Real> Layer<A> for Linear<A> {
 
     fn params(&mut self) -> Vec<Param<'_, A>> {
         vec![
-            Param { name: "weight", value: self.weight.view_mut().into_dyn(), grad: self.grad_weight.view_mut().into_dyn() },
-            Param { name: "bias", value: self.bias.view_mut().into_dyn(), grad: self.grad_bias.view_mut().into_dyn() },
+            Param {
+                name: "weight",
+                value: self.weight.view_mut().into_dyn(),
+                grad: self.grad_weight.view_mut().into_dyn(),
+            },
+            Param {
+                name: "bias",
+                value: self.bias.view_mut().into_dyn(),
+                grad: self.grad_bias.view_mut().into_dyn(),
+            },
         ]
     }
 

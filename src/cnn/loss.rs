@@ -35,7 +35,12 @@ use crate::loss::{cross_entropy, cross_entropy_grad};
 pub fn softmax_cross_entropy<A: Real>(logits: ArrayView2<A>, labels: &[usize]) -> (f64, Array2<A>) {
     let (n, classes) = logits.dim();
     assert!(n > 0, "softmax_cross_entropy: empty batch");
-    assert_eq!(labels.len(), n, "softmax_cross_entropy: {n} rows of logits but {} labels", labels.len());
+    assert_eq!(
+        labels.len(),
+        n,
+        "softmax_cross_entropy: {n} rows of logits but {} labels",
+        labels.len()
+    );
     if let Some(bad) = labels.iter().find(|&&y| y >= classes) {
         panic!("softmax_cross_entropy: label {bad} is not below the {classes} classes");
     }
@@ -58,7 +63,9 @@ pub fn predictions<A: Real>(logits: ArrayView2<A>) -> Vec<usize> {
         .axis_iter(Axis(0))
         .map(|row| {
             row.indexed_iter()
-                .fold((0, A::neg_infinity()), |best, (i, &v)| if v > best.1 { (i, v) } else { best })
+                .fold((0, A::neg_infinity()), |best, (i, &v)| {
+                    if v > best.1 { (i, v) } else { best }
+                })
                 .0
         })
         .collect()
@@ -66,7 +73,13 @@ pub fn predictions<A: Real>(logits: ArrayView2<A>) -> Vec<usize> {
 
 /// The fraction of predictions equal to the labels.
 pub fn accuracy(predicted: &[usize], labels: &[usize]) -> f64 {
-    assert_eq!(predicted.len(), labels.len(), "accuracy: {} predictions but {} labels", predicted.len(), labels.len());
+    assert_eq!(
+        predicted.len(),
+        labels.len(),
+        "accuracy: {} predictions but {} labels",
+        predicted.len(),
+        labels.len()
+    );
     let right = predicted.iter().zip(labels).filter(|(p, y)| p == y).count();
     right as f64 / labels.len().max(1) as f64
 }

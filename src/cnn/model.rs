@@ -4,7 +4,9 @@ use ndarray::{ArrayD, ArrayViewD, Ix2};
 use rand::Rng;
 
 use super::loss::predictions;
-use super::{Conv2d, Flatten, Layer, Linear, MaxPool2d, Param, Real, Relu, Sgd, softmax_cross_entropy};
+use super::{
+    Conv2d, Flatten, Layer, Linear, MaxPool2d, Param, Real, Relu, Sgd, softmax_cross_entropy,
+};
 
 /// Layers applied in order: forward from the first to the last, backward from the last to the
 /// first, each layer's ∂L/∂x becoming the ∂L/∂y of the layer before it. That is the chain rule
@@ -73,7 +75,12 @@ impl<A: Real> Sequential<A> {
             .iter_mut()
             .map(|l| {
                 shape = l.output_shape(&shape);
-                format!("{:<40} {:<18} {:>9}", l.describe(), format!("{shape:?}"), l.parameter_count())
+                format!(
+                    "{:<40} {:<18} {:>9}",
+                    l.describe(),
+                    format!("{shape:?}"),
+                    l.parameter_count()
+                )
             })
             .collect()
     }
@@ -95,14 +102,23 @@ impl<A: Real> Sequential<A> {
     /// # Panics
     ///
     /// If the model's output is not `[n, classes]` for n = `labels.len()`.
-    pub fn train_step(&mut self, sgd: &mut Sgd<A>, x: ArrayViewD<A>, labels: &[usize]) -> StepReport {
+    pub fn train_step(
+        &mut self,
+        sgd: &mut Sgd<A>,
+        x: ArrayViewD<A>,
+        labels: &[usize],
+    ) -> StepReport {
         self.zero_grad();
         let logits = self
             .forward(x)
             .into_dimensionality::<Ix2>()
             .expect("the model ends in a [n, classes] layer");
         let (loss, grad) = softmax_cross_entropy(logits.view(), labels);
-        let correct = predictions(logits.view()).iter().zip(labels).filter(|(p, y)| p == y).count();
+        let correct = predictions(logits.view())
+            .iter()
+            .zip(labels)
+            .filter(|(p, y)| p == y)
+            .count();
         self.backward(grad.into_dyn().view());
         sgd.step(self.params());
         StepReport { loss, correct }
@@ -131,7 +147,7 @@ impl<A: Real> Sequential<A> {
 /// ```
 pub fn chapter_network(classes: usize, image_size: usize, rng: &mut impl Rng) -> Sequential<f32> {
     assert!(
-        image_size > 0 && image_size % 8 == 0,
+        image_size > 0 && image_size.is_multiple_of(8),
         "the chapter's network takes images whose side is a multiple of 8, got {image_size}"
     );
     let mut layers: Vec<Box<dyn Layer<f32>>> = Vec::new();

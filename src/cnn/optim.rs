@@ -44,10 +44,24 @@ impl<A: Real> Sgd<A> {
     ///
     /// If η is not positive or μ is not in [0, 1) or λ is negative.
     pub fn new(learning_rate: f64, momentum: f64, weight_decay: f64) -> Self {
-        assert!(learning_rate > 0.0, "the learning rate must be positive, got {learning_rate}");
-        assert!((0.0..1.0).contains(&momentum), "momentum must be in [0, 1), got {momentum}");
-        assert!(weight_decay >= 0.0, "weight decay must not be negative, got {weight_decay}");
-        Sgd { learning_rate, momentum, weight_decay, velocity: Vec::new() }
+        assert!(
+            learning_rate > 0.0,
+            "the learning rate must be positive, got {learning_rate}"
+        );
+        assert!(
+            (0.0..1.0).contains(&momentum),
+            "momentum must be in [0, 1), got {momentum}"
+        );
+        assert!(
+            weight_decay >= 0.0,
+            "weight decay must not be negative, got {weight_decay}"
+        );
+        Sgd {
+            learning_rate,
+            momentum,
+            weight_decay,
+            velocity: Vec::new(),
+        }
     }
 
     /// One update of every parameter from its gradient. The parameters must come in the same
@@ -58,17 +72,36 @@ impl<A: Real> Sgd<A> {
     /// If the parameters' number or shapes change between steps.
     pub fn step(&mut self, params: Vec<Param<'_, A>>) {
         if self.velocity.is_empty() {
-            self.velocity = params.iter().map(|p| ArrayD::zeros(p.value.raw_dim())).collect();
+            self.velocity = params
+                .iter()
+                .map(|p| ArrayD::zeros(p.value.raw_dim()))
+                .collect();
         }
-        assert_eq!(self.velocity.len(), params.len(), "Sgd::step: the number of parameters changed");
-        let (eta, mu, lambda) = (real::<A>(self.learning_rate), real::<A>(self.momentum), real::<A>(self.weight_decay));
+        assert_eq!(
+            self.velocity.len(),
+            params.len(),
+            "Sgd::step: the number of parameters changed"
+        );
+        let (eta, mu, lambda) = (
+            real::<A>(self.learning_rate),
+            real::<A>(self.momentum),
+            real::<A>(self.weight_decay),
+        );
         for (p, v) in params.into_iter().zip(&mut self.velocity) {
-            assert_eq!(p.value.shape(), v.shape(), "Sgd::step: parameter `{}` changed shape", p.name);
+            assert_eq!(
+                p.value.shape(),
+                v.shape(),
+                "Sgd::step: parameter `{}` changed shape",
+                p.name
+            );
             let mut value = p.value;
-            Zip::from(&mut value).and(&p.grad).and(v).for_each(|theta, &g, v| {
-                *v = mu * *v + g + lambda * *theta;
-                *theta -= eta * *v;
-            });
+            Zip::from(&mut value)
+                .and(&p.grad)
+                .and(v)
+                .for_each(|theta, &g, v| {
+                    *v = mu * *v + g + lambda * *theta;
+                    *theta -= eta * *v;
+                });
         }
     }
 }

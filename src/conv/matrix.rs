@@ -264,17 +264,41 @@ pub fn conv2d_toeplitz_backward(
 /// ```
 pub fn im2col<A: LinalgScalar>(x: ArrayView4<A>, kernel: [usize; 2], spec: ConvSpec) -> Array2<A> {
     let (n, c, h, w) = x.dim();
+    let [oh, ow] = spec.expect_output_shape([h, w], kernel);
+    let mut cols = Array2::zeros((c * kernel[0] * kernel[1], n * oh * ow));
+    im2col_into(x, kernel, spec, &mut cols);
+    cols
+}
+
+/// [`im2col`] into a matrix that already has the right shape, so that a layer can reuse the
+/// same memory at every step. Every element of `cols` is overwritten.
+///
+/// # Panics
+///
+/// If the sizes are impossible or `cols` does not have the shape [`im2col`] gives.
+pub fn im2col_into<A: LinalgScalar>(
+    x: ArrayView4<A>,
+    kernel: [usize; 2],
+    spec: ConvSpec,
+    cols: &mut Array2<A>,
+) {
+    let (n, c, h, w) = x.dim();
     let [kh, kw] = kernel;
     let [oh, ow] = spec.expect_output_shape([h, w], kernel);
+    assert_eq!(
+        cols.dim(),
+        (c * kh * kw, n * oh * ow),
+        "im2col_into got a matrix of shape {:?} for an input of shape {:?} and a {kernel:?} kernel",
+        cols.shape(),
+        x.shape()
+    );
     let padded = pad(x, spec.pads(kernel));
-    let mut cols = Array2::zeros((c * kh * kw, n * oh * ow));
     for (r, row) in cols.outer_iter_mut().enumerate() {
         let window = strided_offset(padded.view(), r, kernel, [oh, ow], spec.stride);
         row.into_shape_with_order((n, oh, ow))
             .expect("a row of a standard-layout matrix is contiguous")
             .assign(&window);
     }
-    cols
 }
 
 /// The strided slice x̃[.., c, p + S₀ i, q + S₁ j] over all windows (b, i, j), for row
