@@ -5,6 +5,12 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Parser;
 
+/// Chapter 5's figures train a network; its layers allocate large buffers on worker threads,
+/// which the system allocator hands back to the kernel and faults in again at every step.
+/// mimalloc keeps them (see the README).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Build the descent book: every figure, then the HTML with math rendered at build time.
 #[derive(Parser)]
 #[command(version, about)]

@@ -1,7 +1,7 @@
 //! The layers around the convolutions: ReLU, max-pooling, flattening and the dense layer.
 //! Each forward rule has its backward rule right under it.
 
-use ndarray::{Array1, Array2, Array4, ArrayD, ArrayViewD, Axis, Ix2, Ix4, IxDyn, Zip, s};
+use ndarray::{Array1, Array2, Array4, ArrayD, ArrayViewD, Axis, Ix2, Ix4, IxDyn, Zip};
 use rand::Rng;
 
 use super::{Layer, Param, Real, he_normal};
@@ -135,20 +135,16 @@ impl<A: Real> Layer<A> for MaxPool2d {
         let out = (shape[0], shape[1], shape[2], shape[3]);
         let mut arg_max = Array4::from_elem(out, (0, 0));
         let mut y = Array4::zeros(out);
+        // Every window, visited alongside its output and arg-max slot (no slicing per window).
+        let windows = x.windows_with_stride((1, 1, k, k), (1, 1, st, st));
         Zip::indexed(&mut y)
             .and(&mut arg_max)
-            .for_each(|(b, c, i, j), y, arg| {
-                let window = x.slice(s![b, c, i * st..i * st + k, j * st..j * st + k]);
-                let ((p, q), &best) = window
-                    .indexed_iter()
-                    .fold(
-                        None,
-                        |best: Option<((usize, usize), &A)>, (pq, v)| match best {
-                            Some((_, b)) if *b >= *v => best,
-                            _ => Some((pq, v)),
-                        },
-                    )
-                    .expect("a window is not empty");
+            .and(windows)
+            .for_each(|(_, _, i, j), y, arg, window| {
+                let window = window
+                    .index_axis_move(Axis(0), 0)
+                    .index_axis_move(Axis(0), 0);
+                let ((p, q), best) = arg_max_of(window);
                 *y = best;
                 *arg = (i * st + p, j * st + q);
             });
@@ -187,6 +183,17 @@ impl<A: Real> Layer<A> for MaxPool2d {
     fn describe(&self) -> String {
         format!("MaxPool2d({0}×{0}, stride {1})", self.size, self.stride)
     }
+}
+
+/// The position and value of the largest element of a window (the first one, on a tie).
+fn arg_max_of<A: Real>(window: ndarray::ArrayView2<A>) -> ((usize, usize), A) {
+    let mut best = ((0, 0), window[[0, 0]]);
+    for ((p, q), &v) in window.indexed_iter() {
+        if v > best.1 {
+            best = ((p, q), v);
+        }
+    }
+    best
 }
 
 /// Flattens each example to a vector: `[n, c, h, w]` → `[n, c · h · w]`, row-major (channel,
