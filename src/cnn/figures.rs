@@ -84,7 +84,9 @@ pub fn render_parameter_counts(path: &Path) -> FigureResult {
         .x_label_area_size(50)
         .y_label_area_size(80)
         .build_cartesian_2d(
-            (first / 1.2..last * 1.2).log_scale(),
+            (first / 1.2..last * 1.2)
+                .log_scale()
+                .with_key_points(IMAGE_SIDES.iter().map(|&s| s as f64).collect()),
             (1e3f64..1e13).log_scale(),
         )
         .at(path)?;
@@ -95,7 +97,6 @@ pub fn render_parameter_counts(path: &Path) -> FigureResult {
         .label_style((FONT, LABEL_SIZE))
         .axis_desc_style((FONT, LABEL_SIZE))
         .light_line_style(WHITE)
-        .x_labels(IMAGE_SIDES.len())
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_label_formatter(&|v| format!("1e{}", v.log10().round() as i32))
         .draw()
