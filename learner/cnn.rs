@@ -13,7 +13,9 @@ pub fn max_pool_backward(x: ArrayView2<f64>, grad_y: ArrayView2<f64>, size: usiz
 /// an input with `in_channels` channels, each layer given as (out_channels, kernel side).
 pub fn conv_stack_parameters(in_channels: usize, layers: &[(usize, usize)]) -> usize {
     let _ = (in_channels, layers);
-    todo!("Exercise 5.2: one kernel per (output channel, input channel) pair, one bias per output channel")
+    todo!(
+        "Exercise 5.2: one kernel per (output channel, input channel) pair, one bias per output channel"
+    )
 }
 
 /// Exercise 5.3: the gradient of the mean softmax cross-entropy of a batch of logits

@@ -12,7 +12,9 @@ use super::count::{ConvShape, receptive_field};
 use super::{Conv2d, Layer, Sequential};
 use crate::conv::{ConvSpec, Padding};
 use crate::figures::Figure;
-use crate::plot::{CAPTION_SIZE, DrawContext, FONT, FigureResult, GREY, LABEL_SIZE, PALETTE, svg_area};
+use crate::plot::{
+    CAPTION_SIZE, DrawContext, FONT, FigureResult, GREY, LABEL_SIZE, PALETTE, svg_area,
+};
 
 /// Chapter 5's figures, paths relative to `images/`.
 pub const FIGURES: &[Figure] = &[
@@ -118,11 +120,7 @@ pub fn render_parameter_counts(path: &Path) -> FigureResult {
                 PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
             });
         chart
-            .draw_series(
-                points
-                    .iter()
-                    .map(|&p| Circle::new(p, 5, colour.filled())),
-            )
+            .draw_series(points.iter().map(|&p| Circle::new(p, 5, colour.filled())))
             .at(path)?;
     }
     chart
@@ -237,7 +235,8 @@ fn draw_paths<DB: DrawingBackend>(
         Text::new(
             text.to_string(),
             (LEFT, y),
-            TextStyle::from((FONT, CAPTION_SIZE).into_font()).pos(Pos::new(HPos::Left, VPos::Center)),
+            TextStyle::from((FONT, CAPTION_SIZE).into_font())
+                .pos(Pos::new(HPos::Left, VPos::Center)),
         )
     };
     area.draw(&label(title, 26))?;
@@ -265,7 +264,11 @@ fn draw_paths<DB: DrawingBackend>(
 /// White at 0, the palette's blue at 1.
 fn shade(t: f64) -> RGBColor {
     let RGBColor(r, g, b) = PALETTE[0];
-    let t = if t > 0.0 { 0.15 + 0.85 * t.min(1.0) } else { 0.0 };
+    let t = if t > 0.0 {
+        0.15 + 0.85 * t.min(1.0)
+    } else {
+        0.0
+    };
     let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * t).round() as u8;
     RGBColor(mix(r), mix(g), mix(b))
 }

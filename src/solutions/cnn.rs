@@ -10,11 +10,12 @@ pub fn max_pool_backward(x: ArrayView2<f64>, grad_y: ArrayView2<f64>, size: usiz
     for ((i, j), &dy) in grad_y.indexed_iter() {
         let (top, left) = (i * size, j * size);
         let window = x.slice(s![top..top + size, left..left + size]);
-        let ((p, q), _) = window
-            .indexed_iter()
-            .fold(((0, 0), f64::NEG_INFINITY), |best, (pq, &v)| {
-                if v > best.1 { (pq, v) } else { best }
-            });
+        let ((p, q), _) =
+            window
+                .indexed_iter()
+                .fold(((0, 0), f64::NEG_INFINITY), |best, (pq, &v)| {
+                    if v > best.1 { (pq, v) } else { best }
+                });
         grad_x[[top + p, left + q]] += dy;
     }
     grad_x
