@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::count::{ConvShape, receptive_field};
-use super::{Conv2d, Layer, Sequential};
+use super::{Conv2d, Layer, MaxPool2d, Sequential};
 use crate::conv::{ConvSpec, Padding};
 use crate::figures::Figure;
 use crate::plot::{
@@ -25,6 +25,10 @@ pub const FIGURES: &[Figure] = &[
     Figure {
         path: "ch05/receptive-field.svg",
         render: render_receptive_field,
+    },
+    Figure {
+        path: "ch05/max-pool-routing.svg",
+        render: render_max_pool_routing,
     },
 ];
 
@@ -271,4 +275,153 @@ fn shade(t: f64) -> RGBColor {
     };
     let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * t).round() as u8;
     RGBColor(mix(r), mix(g), mix(b))
+}
+
+/// The max-pooling example of the chapter, extended by a second row of windows: the input x,
+/// the output y of 2 × 2 pooling with stride 2, an upstream gradient dy and the gradient dx
+/// that [`MaxPool2d`]'s backward pass routes to each window's arg-max.
+///
+/// # Examples
+///
+/// ```
+/// use descent::cnn::figures::max_pool_example;
+/// use ndarray::array;
+/// let [x, y, dy, dx] = max_pool_example();
+/// assert_eq!(x.row(0), array![1.0, 5.0, 2.0, 0.0]);
+/// assert_eq!(y, array![[5.0, 8.0], [9.0, 4.0]]);
+/// assert_eq!(dy, array![[10.0, 20.0], [30.0, 40.0]]);
+/// assert_eq!(dx.sum(), dy.sum()); // nothing is lost, nothing is added
+/// assert_eq!((dx[[0, 1]], dx[[1, 2]], dx[[3, 1]], dx[[3, 2]]), (10.0, 20.0, 30.0, 40.0));
+/// ```
+pub fn max_pool_example() -> [Array2<f64>; 4] {
+    let x = ndarray::array![
+        [1.0, 5.0, 2.0, 0.0],
+        [3.0, 4.0, 8.0, 7.0],
+        [6.0, 2.0, 1.0, 3.0],
+        [0.0, 9.0, 4.0, 2.0]
+    ];
+    let dy = ndarray::array![[10.0, 20.0], [30.0, 40.0]];
+    fn as_map(a: &Array2<f64>) -> ndarray::ArrayViewD<'_, f64> {
+        a.view()
+            .insert_axis(Axis(0))
+            .insert_axis(Axis(0))
+            .into_dyn()
+    }
+    let as_matrix = |a: ArrayD<f64>| {
+        a.index_axis_move(Axis(0), 0)
+            .index_axis_move(Axis(0), 0)
+            .into_dimensionality::<Ix2>()
+            .expect("one image, one channel")
+    };
+    let mut pool = MaxPool2d::new(2, 2);
+    let y = as_matrix(pool.forward(as_map(&x)));
+    let dx = as_matrix(pool.backward(as_map(&dy)));
+    [x, y, dy, dx]
+}
+
+/// Four panels: x with its four 2 × 2 windows in four colours and each arg-max filled, y, dy,
+/// and dx, where each window's dy lands on its arg-max and every other input gets 0.
+///
+/// # Errors
+///
+/// When the file cannot be written.
+pub fn render_max_pool_routing(path: &Path) -> FigureResult {
+    let root = svg_area(path, (1240, 340))?;
+    let [x, y, dy, dx] = max_pool_example();
+    let window_of = |r: usize, c: usize| PALETTE[(r / 2) * 2 + c / 2];
+    let output_colour = |r: usize, c: usize| PALETTE[r * 2 + c];
+    let winners: Vec<(usize, usize)> = dx
+        .indexed_iter()
+        .filter(|(_, g)| **g != 0.0)
+        .map(|(rc, _)| rc)
+        .collect();
+    let is_winner = |r: usize, c: usize| winners.contains(&(r, c));
+    let panels = root.split_evenly((1, 4));
+    let draw = || -> Result<(), DrawingAreaErrorKind<_>> {
+        draw_grid(
+            &panels[0],
+            x.view(),
+            "x: four 2×2 windows",
+            "the arg-max of each, filled",
+            &|r, c| (window_of(r, c), is_winner(r, c)),
+        )?;
+        draw_grid(
+            &panels[1],
+            y.view(),
+            "y = max of each window",
+            "forward",
+            &|r, c| (output_colour(r, c), true),
+        )?;
+        draw_grid(
+            &panels[2],
+            dy.view(),
+            "dy, from the layer above",
+            "backward",
+            &|r, c| (output_colour(r, c), true),
+        )?;
+        draw_grid(
+            &panels[3],
+            dx.view(),
+            "dx: dy goes to the arg-max",
+            "every other input gets 0",
+            &|r, c| (window_of(r, c), is_winner(r, c)),
+        )
+    };
+    draw().at(path)?;
+    root.present().at(path)
+}
+
+/// A grid of numbers, 50-pixel cells, centred in its panel under a title; `style(r, c)` gives
+/// each cell's colour and whether it is filled (otherwise only tinted).
+fn draw_grid<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    values: ArrayView2<f64>,
+    title: &str,
+    note: &str,
+    style: &dyn Fn(usize, usize) -> (RGBColor, bool),
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    const CELL: i32 = 50;
+    const GRID_TOP: i32 = 60;
+    const GRID_HEIGHT: i32 = 4 * CELL;
+    let (width, _) = area.dim_in_pixel();
+    let (rows, cols) = values.dim();
+    let left = (width as i32 - cols as i32 * CELL) / 2;
+    let top = GRID_TOP + (GRID_HEIGHT - rows as i32 * CELL) / 2;
+    let text = |s: &str, (x, y): (i32, i32), size: u32, colour: &'static RGBColor| {
+        Text::new(
+            s.to_string(),
+            (x, y),
+            TextStyle::from((FONT, size).into_font())
+                .color(colour)
+                .pos(Pos::new(HPos::Center, VPos::Center)),
+        )
+    };
+    let middle = width as i32 / 2;
+    area.draw(&text(title, (middle, 26), CAPTION_SIZE, &BLACK))?;
+    for ((r, c), &v) in values.indexed_iter() {
+        let (x, y) = (left + c as i32 * CELL, top + r as i32 * CELL);
+        let corners = [(x, y), (x + CELL, y + CELL)];
+        let (colour, filled) = style(r, c);
+        let fill = if filled {
+            colour.mix(0.85)
+        } else {
+            colour.mix(0.15)
+        };
+        area.draw(&Rectangle::new(corners, fill.filled()))?;
+        area.draw(&Rectangle::new(corners, GREY.stroke_width(1)))?;
+        let ink = if filled { &WHITE } else { &BLACK };
+        area.draw(&text(
+            &format!("{v:.0}"),
+            (x + CELL / 2, y + CELL / 2),
+            LABEL_SIZE,
+            ink,
+        ))?;
+    }
+    area.draw(&text(
+        note,
+        (middle, GRID_TOP + GRID_HEIGHT + 34),
+        LABEL_SIZE,
+        &BLACK,
+    ))?;
+    Ok(())
 }
