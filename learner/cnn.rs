@@ -24,3 +24,10 @@ pub fn logit_gradient(logits: ArrayView2<f64>, labels: &[usize]) -> Array2<f64> 
     let _ = (logits, labels);
     todo!("Exercise 5.3: chapter 1 did one row; do not forget the mean over the batch")
 }
+
+/// Exercise 5.4: the side of the input square that one output of a stack of layers depends
+/// on, each layer given as (kernel side, stride).
+pub fn receptive_field(layers: &[(usize, usize)]) -> usize {
+    let _ = layers;
+    todo!("Exercise 5.4: how many input pixels apart are two neighbouring inputs of layer l?")
+}

@@ -47,3 +47,14 @@ pub fn logit_gradient(logits: ArrayView2<f64>, labels: &[usize]) -> Array2<f64> 
     }
     grad
 }
+
+/// Exercise 5.4: the receptive field of a stack of (kernel, stride) layers,
+/// r = 1 + Σ_l (F_l − 1) · J_l with J_l the product of the strides below layer l.
+pub fn receptive_field(layers: &[(usize, usize)]) -> usize {
+    let (field, _) = layers
+        .iter()
+        .fold((1, 1), |(field, jump), &(kernel, stride)| {
+            (field + (kernel - 1) * jump, jump * stride)
+        });
+    field
+}
