@@ -4,6 +4,7 @@
 //! `cargo test --doc --features learner` and watch that exercise's check turn green.
 
 pub mod autodiff;
+pub mod cnn;
 pub mod conv;
 pub mod gradcheck;
 pub mod intro;

@@ -1,6 +1,8 @@
 #![doc = include_str!("../chapters/05-cnn.md")]
 
 pub mod conv2d;
+pub mod count;
+pub mod figures;
 pub mod layers;
 pub mod loss;
 pub mod matmul;

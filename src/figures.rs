@@ -41,6 +41,7 @@ pub fn all() -> Vec<Figure> {
         crate::linreg::figures::FIGURES,
         crate::autodiff::figures::FIGURES,
         crate::conv::figures::FIGURES,
+        crate::cnn::figures::FIGURES,
         crate::gradcheck::figures::FIGURES,
     ]
     .concat()
