@@ -76,7 +76,7 @@ impl<A: Real> Sequential<A> {
             .map(|l| {
                 shape = l.output_shape(&shape);
                 format!(
-                    "{:<40} {:<18} {:>9}",
+                    "{:<44} {:<18} {:>9}",
                     l.describe(),
                     format!("{shape:?}"),
                     l.parameter_count()
