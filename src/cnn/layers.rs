@@ -30,7 +30,7 @@ pub struct Relu<A = f32> {
 impl<A: Real> Layer<A> for Relu<A> {
     fn forward(&mut self, x: ArrayViewD<A>) -> ArrayD<A> {
         self.input = Some(x.to_owned());
-        x.mapv(|v| v.max(A::zero()))
+        Zip::from(&x).par_map_collect(|&v| v.max(A::zero()))
     }
 
     fn backward(&mut self, grad_y: ArrayViewD<A>) -> ArrayD<A> {
@@ -45,7 +45,7 @@ impl<A: Real> Layer<A> for Relu<A> {
         );
         Zip::from(x)
             .and(&grad_y)
-            .map_collect(|&x, &dy| if x > A::zero() { dy } else { A::zero() })
+            .par_map_collect(|&x, &dy| if x > A::zero() { dy } else { A::zero() })
     }
 
     fn output_shape(&self, input: &[usize]) -> Vec<usize> {
@@ -140,7 +140,7 @@ impl<A: Real> Layer<A> for MaxPool2d {
         Zip::indexed(&mut y)
             .and(&mut arg_max)
             .and(windows)
-            .for_each(|(_, _, i, j), y, arg, window| {
+            .par_for_each(|(_, _, i, j), y, arg, window| {
                 let window = window
                     .index_axis_move(Axis(0), 0)
                     .index_axis_move(Axis(0), 0);
@@ -166,10 +166,17 @@ impl<A: Real> Layer<A> for MaxPool2d {
             arg_max.shape(),
             "MaxPool2d::backward: ∂L/∂y has the wrong shape"
         );
+        let grad_y = grad_y.into_dimensionality::<Ix4>().expect("checked above");
         let mut grad_x = Array4::<A>::zeros(*input);
-        Zip::indexed(arg_max)
-            .and(&grad_y.into_dimensionality::<Ix4>().expect("checked above"))
-            .for_each(|(b, c, _, _), &(r, q), &dy| grad_x[[b, c, r, q]] += dy);
+        // Image by image in parallel: each image's gradient only receives its own outputs'.
+        Zip::from(grad_x.outer_iter_mut())
+            .and(arg_max.outer_iter())
+            .and(grad_y.outer_iter())
+            .par_for_each(|mut grad_x, arg_max, grad_y| {
+                Zip::indexed(arg_max)
+                    .and(grad_y)
+                    .for_each(|(c, _, _), &(r, q), &dy| grad_x[[c, r, q]] += dy);
+            });
         grad_x.into_dyn()
     }
 
