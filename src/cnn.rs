@@ -8,6 +8,8 @@ pub mod loss;
 pub mod matmul;
 pub mod model;
 pub mod optim;
+pub mod train;
+pub mod weights;
 
 use std::fmt::Debug;
 use std::ops::{AddAssign, MulAssign, SubAssign};

@@ -9,7 +9,8 @@
 //!
 //! Class names are sorted alphabetically into label ids 0, 1, 2, …; both splits must have the
 //! same classes. [`ImageFolder`] reads such a tree, [`Preprocess`] turns each picture into a
-//! normalised `[3, size, size]` tensor, and [`synthetic`] writes a small data set of this
+//! normalised `[3, size, size]` tensor, [`Decoded`] keeps a
+//! split decoded in memory and cuts it into mini-batches, and [`synthetic`] writes a small data set of this
 //! shape, so the book can train without downloading anything.
 //!
 //! # Bad input
@@ -25,12 +26,14 @@
 //! to 8-bit RGB (alpha is dropped).
 
 mod folder;
+mod memory;
 pub mod preprocess;
 pub mod synthetic;
 
 use std::path::PathBuf;
 
-pub use folder::{ImageFolder, Sample, Split, decode_rgb};
+pub use folder::{ImageFolder, Sample, Split, batches, decode_rgb};
+pub use memory::Decoded;
 pub use preprocess::{IMAGENET_MEAN, IMAGENET_STD, Preprocess};
 
 /// Why a data set could not be read or written. Every variant names the path at fault.

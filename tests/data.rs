@@ -5,7 +5,7 @@ use std::path::Path;
 
 use descent::data::synthetic::{self, CLASSES, Generated, Spec};
 use descent::data::{
-    DataError, IMAGENET_MEAN, IMAGENET_STD, ImageFolder, Preprocess, Split, decode_rgb,
+    DataError, Decoded, IMAGENET_MEAN, IMAGENET_STD, ImageFolder, Preprocess, Split, decode_rgb,
 };
 use image::{DynamicImage, GrayImage, ImageBuffer, Luma, Rgb, RgbImage, Rgba, RgbaImage};
 use rand::SeedableRng;
@@ -156,9 +156,7 @@ fn a_corrupt_image_is_named_when_loaded() {
     let bad = dir.path().join("train/a_dog/0.png");
     std::fs::write(&bad, b"\x89PNG\r\n\x1a\n this is not really a png").unwrap();
     let folder = ImageFolder::open(dir.path(), Split::Train).unwrap();
-    let error = Preprocess::new(8)
-        .load_batch(&folder, &[0, 1], None::<&mut ChaCha8Rng>)
-        .unwrap_err();
+    let error = Decoded::load(&folder, Preprocess::new(8), || {}).unwrap_err();
     assert!(matches!(error, DataError::Decode { .. }), "{error}");
     assert!(error.to_string().contains("0.png"), "{error}");
 }
@@ -244,11 +242,15 @@ fn batches_cover_every_sample_once_and_shuffle_reproducibly() {
     assert_eq!(folder.batches(4, None), [vec![0, 1, 2, 3]]);
 
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let (x, labels) = Preprocess::new(6)
-        .load_batch(&folder, &batches[0], Some(&mut rng))
-        .unwrap();
+    let decoded = Decoded::load(&folder, Preprocess::new(6), || {}).unwrap();
+    assert_eq!(decoded.len(), 4);
+    assert_eq!(decoded.images[0].dimensions(), (11, 7)); // 12 × 8, the shorter side made 7
+    let (x, labels) = decoded.batch(&batches[0], Some(&mut rng));
     assert_eq!(x.shape(), &[3, 3, 6, 6]);
-    assert_eq!(labels.len(), 3);
+    let expected: Vec<usize> = batches[0].iter().map(|&i| folder.samples[i].label).collect();
+    assert_eq!(labels, expected);
+    let (centre, _) = decoded.batch(&[0], None::<&mut ChaCha8Rng>);
+    assert_eq!(centre.shape(), &[1, 3, 6, 6]);
 }
 
 #[test]

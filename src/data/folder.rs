@@ -170,19 +170,36 @@ impl ImageFolder {
     }
 
     /// Indices of the samples in mini-batches of `batch_size`, shuffled with `seed` (or in
-    /// order with `None`). The last batch may be smaller; no sample is dropped.
+    /// order with `None`); see [`batches`].
     ///
     /// # Panics
     ///
     /// If `batch_size` is 0.
     pub fn batches(&self, batch_size: usize, seed: Option<u64>) -> Vec<Vec<usize>> {
-        assert!(batch_size > 0, "batch size must be positive");
-        let mut order: Vec<usize> = (0..self.len()).collect();
-        if let Some(seed) = seed {
-            order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
-        }
-        order.chunks(batch_size).map(<[usize]>::to_vec).collect()
+        batches(self.len(), batch_size, seed)
     }
+}
+
+/// The indices 0..`len` in mini-batches of `batch_size`, shuffled with `seed` (or in order with
+/// `None`). The last batch may be smaller; no index is dropped.
+///
+/// # Panics
+///
+/// If `batch_size` is 0.
+///
+/// # Examples
+///
+/// ```
+/// let b = descent::data::batches(5, 2, None);
+/// assert_eq!(b, [vec![0, 1], vec![2, 3], vec![4]]);
+/// ```
+pub fn batches(len: usize, batch_size: usize, seed: Option<u64>) -> Vec<Vec<usize>> {
+    assert!(batch_size > 0, "batch size must be positive");
+    let mut order: Vec<usize> = (0..len).collect();
+    if let Some(seed) = seed {
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    }
+    order.chunks(batch_size).map(<[usize]>::to_vec).collect()
 }
 
 /// How far from its end a complete JPEG file must hold its end-of-image marker (FF D9).

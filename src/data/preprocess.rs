@@ -2,11 +2,9 @@
 
 use image::imageops::{self, FilterType};
 use image::{Rgb, RgbImage};
-use ndarray::{Array3, Array4, ArrayView3, Axis};
+use ndarray::{Array3, ArrayView3};
 use rand::Rng;
 
-use super::DataError;
-use super::folder::{ImageFolder, decode_rgb};
 
 /// The conventional per-channel mean of ImageNet's RGB values in [0, 1].
 pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
@@ -46,8 +44,11 @@ impl Preprocess {
         }
     }
 
-    /// Resizes so that the shorter side is `resize`, keeping the aspect ratio.
-    fn resize_shorter(&self, image: &RgbImage) -> RgbImage {
+    /// Resizes so that the shorter side is `resize`, keeping the aspect ratio. A picture that
+    /// already has that size is returned as it is, so [`Preprocess::eval`] and
+    /// [`Preprocess::train`] cost no resize on a picture kept at this size (as
+    /// [`super::Decoded`] keeps them).
+    pub fn fit(&self, image: &RgbImage) -> RgbImage {
         let (w, h) = image.dimensions();
         let scale = self.resize as f64 / w.min(h) as f64;
         let (nw, nh) = (
@@ -63,7 +64,7 @@ impl Preprocess {
 
     /// The evaluation transform: resize, centre crop, normalise. Output `[3, size, size]`.
     pub fn eval(&self, image: &RgbImage) -> Array3<f32> {
-        let resized = self.resize_shorter(image);
+        let resized = self.fit(image);
         let (w, h) = resized.dimensions();
         let crop = imageops::crop_imm(
             &resized,
@@ -77,7 +78,7 @@ impl Preprocess {
 
     /// The training transform: resize, random crop, random horizontal flip, normalise.
     pub fn train(&self, image: &RgbImage, rng: &mut impl Rng) -> Array3<f32> {
-        let resized = self.resize_shorter(image);
+        let resized = self.fit(image);
         let (w, h) = resized.dimensions();
         let x = rng.random_range(0..=w - self.size);
         let y = rng.random_range(0..=h - self.size);
@@ -86,38 +87,6 @@ impl Preprocess {
             imageops::flip_horizontal_in_place(&mut crop);
         }
         to_tensor(&crop)
-    }
-
-    /// Decodes and transforms a mini-batch: `[n, 3, size, size]` and the labels. With an `rng`
-    /// the training transform is used, without one the evaluation transform.
-    ///
-    /// # Errors
-    ///
-    /// The first image that cannot be read or decoded, naming its file.
-    ///
-    /// # Panics
-    ///
-    /// If an index is out of range.
-    pub fn load_batch(
-        &self,
-        folder: &ImageFolder,
-        indices: &[usize],
-        mut rng: Option<&mut impl Rng>,
-    ) -> Result<(Array4<f32>, Vec<usize>), DataError> {
-        let mut tensors = Vec::with_capacity(indices.len());
-        let mut labels = Vec::with_capacity(indices.len());
-        for &i in indices {
-            let sample = &folder.samples[i];
-            let image = decode_rgb(&sample.path)?;
-            tensors.push(match rng.as_deref_mut() {
-                Some(rng) => self.train(&image, rng),
-                None => self.eval(&image),
-            });
-            labels.push(sample.label);
-        }
-        let views: Vec<ArrayView3<f32>> = tensors.iter().map(|t| t.view()).collect();
-        let batch = ndarray::stack(Axis(0), &views).expect("every tensor has the same shape");
-        Ok((batch, labels))
     }
 }
 

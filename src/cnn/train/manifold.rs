@@ -1,0 +1,1 @@
+//! The manifold hypothesis, demonstrated.

@@ -1,0 +1,1 @@
+//! Saving a trained model's weights to a file and loading them back.
