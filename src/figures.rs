@@ -42,6 +42,7 @@ pub fn all() -> Vec<Figure> {
         crate::autodiff::figures::FIGURES,
         crate::conv::figures::FIGURES,
         crate::cnn::figures::FIGURES,
+        crate::cnn::train::figures::FIGURES,
         crate::gradcheck::figures::FIGURES,
     ]
     .concat()

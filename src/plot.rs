@@ -7,7 +7,8 @@
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
 
-use plotters::coord::Shift;
+use image::{EncodableLayout, ImageBuffer, PixelWithColorType};
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 pub mod graph;
@@ -90,6 +91,46 @@ pub fn svg_area(
     let area = SVGBackend::new(path, size).into_drawing_area();
     area.fill(&WHITE).at(path)?;
     Ok(area)
+}
+
+/// Draws the legend of `chart`'s labelled series in the book's style, at `position`.
+///
+/// # Errors
+///
+/// When the drawing backend fails.
+pub fn legend_box<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, LABEL_SIZE))
+        .background_style(WHITE.mix(0.85))
+        .border_style(GREY)
+        .draw()
+}
+
+/// Writes a picture as PNG at `path`, creating its folder. For figures made of pixels
+/// (filtered pictures, feature maps), where an SVG would need a rectangle per pixel.
+///
+/// # Errors
+///
+/// When the folder cannot be created or the file cannot be written; the error names it.
+pub fn save_png<P>(picture: &ImageBuffer<P, Vec<P::Subpixel>>, path: &Path) -> FigureResult
+where
+    P: PixelWithColorType,
+    [P::Subpixel]: EncodableLayout,
+{
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder).map_err(|source| FigureError::Folder {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    }
+    picture
+        .save_with_format(path, image::ImageFormat::Png)
+        .at(path)
 }
 
 /// `count` points spaced evenly from `start` to `end`, both included.

@@ -247,7 +247,10 @@ fn batches_cover_every_sample_once_and_shuffle_reproducibly() {
     assert_eq!(decoded.images[0].dimensions(), (11, 7)); // 12 × 8, the shorter side made 7
     let (x, labels) = decoded.batch(&batches[0], Some(&mut rng));
     assert_eq!(x.shape(), &[3, 3, 6, 6]);
-    let expected: Vec<usize> = batches[0].iter().map(|&i| folder.samples[i].label).collect();
+    let expected: Vec<usize> = batches[0]
+        .iter()
+        .map(|&i| folder.samples[i].label)
+        .collect();
     assert_eq!(labels, expected);
     let (centre, _) = decoded.batch(&[0], None::<&mut ChaCha8Rng>);
     assert_eq!(centre.shape(), &[1, 3, 6, 6]);

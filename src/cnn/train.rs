@@ -290,6 +290,9 @@ pub struct Splits {
     pub train: Decoded,
     /// The validation split.
     pub val: Decoded,
+    /// Hidden files (such as `.DS_Store`) found in the class folders and not read, over both
+    /// splits; see [`ImageFolder::hidden_files`].
+    pub hidden_files: usize,
 }
 
 impl Splits {
@@ -308,6 +311,7 @@ impl Splits {
         Ok(Splits {
             train: Decoded::load(&train, preprocess, &progress)?,
             val: Decoded::load(&val, preprocess, &progress)?,
+            hidden_files: train.hidden_files + val.hidden_files,
         })
     }
 }
@@ -342,7 +346,13 @@ impl Run {
             learning_rate: config.learning_rate * BASELINE_LEARNING_RATE_SCALE,
             ..config
         };
-        let baseline = fit(&mut linear, &splits.train, &splits.val, &linear_config, |_| {});
+        let baseline = fit(
+            &mut linear,
+            &splits.train,
+            &splits.val,
+            &linear_config,
+            |_| {},
+        );
         let evaluation = evaluate(&mut model, &splits.val, config.batch_size);
         Run {
             config,

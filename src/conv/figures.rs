@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use image::GrayImage;
 use ndarray::{Array1, Array2, ArrayView2, array, s};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -16,8 +15,8 @@ use super::matrix::{doubly_block_toeplitz, im2col};
 use super::{ConvSpec, Padding, convolve1d, correlate_backward, correlate1d, pad};
 use crate::figures::Figure;
 use crate::plot::{
-    CAPTION_SIZE, DrawContext, FONT, FigureError, FigureResult, GREY, LABEL_SIZE, PALETTE,
-    linspace, svg_area,
+    CAPTION_SIZE, DrawContext, FONT, FigureResult, GREY, LABEL_SIZE, PALETTE, linspace, save_png,
+    svg_area,
 };
 
 /// Chapter 4's figures, paths relative to `images/`.
@@ -244,19 +243,6 @@ fn draw_stems<DB: DrawingBackend>(
         chart.draw_series([Circle::new((i, v), 6, colour.filled())])?;
     }
     Ok(())
-}
-
-/// Writes a grey picture as PNG, creating its folder.
-fn save_png(picture: &GrayImage, path: &Path) -> FigureResult {
-    if let Some(folder) = path.parent() {
-        std::fs::create_dir_all(folder).map_err(|source| FigureError::Folder {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    }
-    picture
-        .save_with_format(path, image::ImageFormat::Png)
-        .at(path)
 }
 
 /// Writes the test picture through `filter`.

@@ -5,7 +5,6 @@ use image::{Rgb, RgbImage};
 use ndarray::{Array3, ArrayView3};
 use rand::Rng;
 
-
 /// The conventional per-channel mean of ImageNet's RGB values in [0, 1].
 pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 /// The conventional per-channel standard deviation of ImageNet's RGB values in [0, 1].

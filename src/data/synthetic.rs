@@ -167,9 +167,34 @@ pub fn draw(class: usize, size: u32, rng: &mut impl Rng) -> RgbImage {
     let noise: Vec<f64> = (0..size * size * 3)
         .map(|_| (rng.random::<f64>() + rng.random::<f64>() - 1.0) * look.noise * 2.0)
         .collect();
+    paint(class, size, &look, &clutter, &noise)
+}
+
+/// Draws the object or texture of class `class` in a look drawn from `rng`, but turned to
+/// `angle` radians and centred, with no clutter and no noise: one object, posed exactly.
+/// Chapter 5's manifold section turns it step by step.
+///
+/// # Panics
+///
+/// If `class` is not below the number of classes.
+pub fn draw_turned(class: usize, size: u32, angle: f64, rng: &mut impl Rng) -> RgbImage {
+    assert!(class < CLASSES.len(), "class {class} out of range");
+    let side = size as f64;
+    let look = Look {
+        angle,
+        centre: (side / 2.0, side / 2.0),
+        ..Look::random(side, rng)
+    };
+    paint(class, size, &look, &[], &[])
+}
+
+/// The pixels of one image: pattern or background, clutter on top, then the lighting ramp
+/// and `noise` (one number per channel of each pixel, or none).
+fn paint(class: usize, size: u32, look: &Look, clutter: &[Segment], noise: &[f64]) -> RgbImage {
+    let side = size as f64;
     RgbImage::from_fn(size, size, |x, y| {
         let (px, py) = (x as f64 + 0.5, y as f64 + 0.5);
-        let mut colour = if in_pattern(class, &look, side, px, py) {
+        let mut colour = if in_pattern(class, look, side, px, py) {
             look.foreground
         } else {
             look.background
@@ -185,7 +210,8 @@ pub fn draw(class: usize, size: u32, rng: &mut impl Rng) -> RgbImage {
         let light = 1.0 + look.light_strength * ramp;
         let i = ((y * size + x) * 3) as usize;
         Rgb(std::array::from_fn(|ch| {
-            ((colour[ch] * light + noise[i + ch]) * 255.0)
+            let grain = noise.get(i + ch).copied().unwrap_or(0.0);
+            ((colour[ch] * light + grain) * 255.0)
                 .round()
                 .clamp(0.0, 255.0) as u8
         }))

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use image::codecs::gif::{GifEncoder, Repeat};
 use image::{Delay, Frame, RgbaImage};
+use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
-use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 use super::{
@@ -17,7 +17,7 @@ use super::{
 use crate::figures::Figure;
 use crate::plot::{
     CAPTION_SIZE, DrawContext, FONT, FigureError, FigureResult, GREY, LABEL_SIZE, PALETTE,
-    linspace, svg_area,
+    legend_box, linspace, svg_area,
 };
 
 /// Chapter 2's figures, paths relative to `images/`.
@@ -106,19 +106,6 @@ fn styled_mesh<DB: DrawingBackend>(
         .label_style((FONT, LABEL_SIZE))
         .axis_desc_style((FONT, LABEL_SIZE))
         .light_line_style(WHITE)
-        .draw()
-}
-
-fn legend_box<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    position: SeriesLabelPosition,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .label_font((FONT, LABEL_SIZE))
-        .background_style(WHITE.mix(0.85))
-        .border_style(GREY)
         .draw()
 }
 
