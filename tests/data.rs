@@ -304,3 +304,59 @@ fn the_generator_never_overwrites_other_files() {
         "precious"
     );
 }
+
+fn tiny_spec(seed: u64) -> Spec {
+    Spec {
+        train_per_class: 1,
+        val_per_class: 1,
+        size: 16,
+        seed,
+    }
+}
+
+#[test]
+fn the_generator_replaces_its_own_data_set_made_with_another_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("synthetic");
+    assert_eq!(
+        synthetic::generate(&root, &tiny_spec(1), || {}).unwrap(),
+        Generated::Wrote(12)
+    );
+    let first = std::fs::read(synthetic::image_path(&root, Split::Train, 0, 0)).unwrap();
+    assert_eq!(
+        synthetic::generate(&root, &tiny_spec(2), || {}).unwrap(),
+        Generated::Wrote(12)
+    );
+    let second = std::fs::read(synthetic::image_path(&root, Split::Train, 0, 0)).unwrap();
+    assert_ne!(first, second, "the new seed drew new pictures");
+    assert_eq!(
+        synthetic::generate(&root, &tiny_spec(2), || {}).unwrap(),
+        Generated::AlreadyThere
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, ["synthetic"], "no scratch folder is left behind");
+}
+
+#[test]
+fn two_generators_at_once_both_end_with_the_whole_data_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("synthetic");
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| synthetic::generate(&root, &tiny_spec(3), || {})))
+            .collect();
+        for run in runs {
+            assert!(run.join().unwrap().is_ok());
+        }
+    });
+    let (train, val) = ImageFolder::open_both(&root).unwrap();
+    assert_eq!((train.len(), val.len()), (6, 6));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, ["synthetic"], "no scratch folder is left behind");
+}

@@ -268,6 +268,11 @@ fn write_jpeg(image: &RgbImage, path: &Path) -> Result<(), DataError> {
 /// If `root` already holds this exact data set (its marker file matches), nothing is written.
 /// If it holds a synthetic data set made with another spec, that one is replaced.
 ///
+/// The files are written into a scratch folder beside `root` and moved into place only when
+/// all of them, and the marker, are written. So an interrupted run leaves no half data set
+/// behind, and two processes generating the same data set at once (parallel tests) both end
+/// with the whole of it.
+///
 /// # Errors
 ///
 /// [`DataError::NotOurs`] when `root` holds other files (nothing is overwritten), and any
@@ -279,46 +284,91 @@ pub fn generate(
 ) -> Result<Generated, DataError> {
     let marker = root.join(MARKER);
     let description = format!("{spec:?}\n");
-    if root.exists() {
-        match std::fs::read_to_string(&marker) {
-            Ok(existing) if existing == description => return Ok(Generated::AlreadyThere),
-            Ok(_) => {
-                for split in [Split::Train, Split::Val] {
-                    let folder = root.join(split.folder());
-                    if folder.exists() {
-                        std::fs::remove_dir_all(&folder).map_err(io_error(&folder))?;
-                    }
-                }
+    let is_this_data_set =
+        |root: &Path| std::fs::read_to_string(root.join(MARKER)).is_ok_and(|m| m == description);
+    let replacing = if root.exists() {
+        if is_this_data_set(root) {
+            return Ok(Generated::AlreadyThere);
+        }
+        let ours = marker.is_file();
+        let empty = std::fs::read_dir(root)
+            .map_err(io_error(root))?
+            .next()
+            .is_none();
+        if !ours && !empty {
+            return Err(DataError::NotOurs {
+                path: root.to_path_buf(),
+            });
+        }
+        ours
+    } else {
+        false
+    };
+    let name = root
+        .file_name()
+        .map_or("data".into(), |n| n.to_string_lossy().into_owned());
+    // One scratch folder per call: per process, and per call within a process.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let scratch = root.with_file_name(format!(".{name}.partial-{}-{call}", std::process::id()));
+    if scratch.exists() {
+        std::fs::remove_dir_all(&scratch).map_err(io_error(&scratch))?;
+    }
+    let written = write_all(&scratch, spec, &mut progress)?;
+    std::fs::write(scratch.join(MARKER), &description).map_err(io_error(scratch.join(MARKER)))?;
+    if replacing {
+        // Swap the old splits for the new ones, marker last.
+        for entry in [Split::Train.folder(), Split::Val.folder()] {
+            let old = root.join(entry);
+            if old.exists() {
+                std::fs::remove_dir_all(&old).map_err(io_error(&old))?;
             }
-            Err(_) => {
-                let mut entries = std::fs::read_dir(root).map_err(io_error(root))?;
-                if entries.next().is_some() {
-                    return Err(DataError::NotOurs {
-                        path: root.to_path_buf(),
-                    });
+            std::fs::rename(scratch.join(entry), &old).map_err(io_error(&old))?;
+        }
+        std::fs::rename(scratch.join(MARKER), &marker).map_err(io_error(&marker))?;
+        std::fs::remove_dir_all(&scratch).map_err(io_error(&scratch))?;
+    } else {
+        if root.exists() && !is_this_data_set(root) {
+            // The empty folder the reader named: make room for the finished data set (another
+            // process may have removed it already).
+            match std::fs::remove_dir(root) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(io_error(root)(e));
                 }
+                _ => {}
+            }
+        }
+        if let Err(error) = std::fs::rename(&scratch, root) {
+            // Another process may have finished the same data set first: then use it.
+            std::fs::remove_dir_all(&scratch).map_err(io_error(&scratch))?;
+            if !is_this_data_set(root) {
+                return Err(io_error(root)(error));
             }
         }
     }
+    Ok(Generated::Wrote(written))
+}
+
+/// Writes every image of `spec` under `folder`, returning how many.
+fn write_all(folder: &Path, spec: &Spec, progress: &mut impl FnMut()) -> Result<usize, DataError> {
     let mut written = 0;
     for (split, count) in [
         (Split::Train, spec.train_per_class),
         (Split::Val, spec.val_per_class),
     ] {
         for (class, name) in CLASSES.iter().enumerate() {
-            let folder = root.join(split.folder()).join(name);
-            std::fs::create_dir_all(&folder).map_err(io_error(&folder))?;
+            let class_folder = folder.join(split.folder()).join(name);
+            std::fs::create_dir_all(&class_folder).map_err(io_error(&class_folder))?;
             for index in 0..count {
                 let mut rng = ChaCha8Rng::seed_from_u64(image_seed(spec, split, class, index));
                 let image = draw(class, spec.size, &mut rng);
-                write_jpeg(&image, &image_path(root, split, class, index))?;
+                write_jpeg(&image, &image_path(folder, split, class, index))?;
                 written += 1;
                 progress();
             }
         }
     }
-    std::fs::write(&marker, description).map_err(io_error(&marker))?;
-    Ok(Generated::Wrote(written))
+    Ok(written)
 }
 
 /// A grid of sample images: one row per class (in label order), `per_row` images each, drawn
