@@ -60,7 +60,8 @@ impl Config {
 
     /// The learning rate at step `step` of a run of `steps`, whose first `warmup` steps warm
     /// up: η rises in a straight line from η/`warmup` to η over the warm-up, then falls in a
-    /// straight line to zero at the end.
+    /// straight line towards zero, η · (steps − step)/(steps − warmup), which it would reach one
+    /// step after the last.
     ///
     /// The warm-up matters for a network without normalisation layers: at the start its
     /// weights are random and its gradients large, and the full step would throw it into a
@@ -76,14 +77,14 @@ impl Config {
     /// assert!((eta(0) - 0.01).abs() < 1e-12);
     /// assert!((eta(9) - 0.1).abs() < 1e-12);
     /// assert!((eta(60) - 0.05).abs() < 1e-12);
-    /// assert!(eta(109) > 0.0);
+    /// assert!((eta(109) - 0.001).abs() < 1e-12); // one hundredth of η at the last step
     /// ```
     pub fn learning_rate_at(&self, step: usize, warmup: usize, steps: usize) -> f64 {
         let warmup = warmup.max(1);
         if step < warmup {
             self.learning_rate * (step + 1) as f64 / warmup as f64
         } else {
-            let left = (steps - step) as f64 / (steps - warmup + 1).max(1) as f64;
+            let left = (steps - step) as f64 / (steps - warmup).max(1) as f64;
             self.learning_rate * left
         }
     }

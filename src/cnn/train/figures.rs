@@ -13,6 +13,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::manifold::{
     ORBIT_PERIOD, Pca, nearest_neighbour_accuracy, pixel_rows, pixels_and_features, rotation_orbit,
+    unit_rows,
 };
 use super::{EpochReport, Run, book_run};
 use crate::data::preprocess::to_image;
@@ -581,6 +582,11 @@ pub fn render_orbit(path: &Path) -> FigureResult {
     root.present().at(path)
 }
 
+/// A tick label with one decimal, never "-0.0".
+fn tick(v: &f64) -> String {
+    format!("{:.1}", (v * 10.0).round() / 10.0 + 0.0)
+}
+
 /// One panel of the manifold figure: every validation picture as a dot at its first two
 /// principal coordinates, coloured by class.
 fn draw_projection(
@@ -590,6 +596,7 @@ fn draw_projection(
     points: ArrayView2<f64>,
     labels: &[usize],
     classes: &[String],
+    legend: SeriesLabelPosition,
 ) -> FigureResult {
     let pca = Pca::fit(points, 2);
     let range = |axis: usize| {
@@ -613,8 +620,8 @@ fn draw_projection(
         .y_desc("principal direction 2")
         .x_labels(5)
         .y_labels(5)
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_label_formatter(&|v| format!("{v:.0}"))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .label_style((FONT, LABEL_SIZE))
         .axis_desc_style((FONT, LABEL_SIZE))
         .light_line_style(WHITE)
@@ -635,12 +642,13 @@ fn draw_projection(
             .label(name.as_str())
             .legend(move |(x, y)| Circle::new((x + 10, y), 5, colour.filled()));
     }
-    legend_box(&mut chart, SeriesLabelPosition::UpperRight).at(path)
+    legend_box(&mut chart, legend).at(path)
 }
 
 /// The validation pictures projected on their first two principal directions: left as raw
-/// pixels, right as the trained network's features (the input of its last layer). Each
-/// caption gives the leave-one-out nearest-neighbour accuracy in the full space.
+/// pixels, right as the trained network's features (the input of its last layer), each
+/// picture's vector scaled to length 1. Each caption gives the leave-one-out
+/// nearest-neighbour accuracy in the full space.
 pub fn render_manifold(run: &Run, path: &Path) -> FigureResult {
     let (pixels, features) = {
         let mut model = run.model.lock().expect("the model's lock is not poisoned");
@@ -650,13 +658,20 @@ pub fn render_manifold(run: &Run, path: &Path) -> FigureResult {
     let classes = &run.splits.val.classes;
     let root = svg_area(path, (1200, 560))?;
     let (left, right) = root.split_horizontally(600);
-    for (area, name, points) in [
-        (&left, "Pixels", &pixels),
-        (&right, "Network features", &features),
+    let (pixels, features) = (unit_rows(pixels.view()), unit_rows(features.view()));
+    // The features' arms spread to the left and down, leaving the top left corner free.
+    for (area, name, points, legend) in [
+        (&left, "Pixels", &pixels, SeriesLabelPosition::UpperRight),
+        (
+            &right,
+            "Network features",
+            &features,
+            SeriesLabelPosition::UpperLeft,
+        ),
     ] {
         let accuracy = nearest_neighbour_accuracy(points.view(), labels);
         let caption = format!("{name}: nearest neighbour {:.0} % right", 100.0 * accuracy);
-        draw_projection(area, path, &caption, points.view(), labels, classes)?;
+        draw_projection(area, path, &caption, points.view(), labels, classes, legend)?;
     }
     root.present().at(path)
 }

@@ -252,6 +252,25 @@ pub fn pixels_and_features(model: &mut Sequential, data: &Decoded) -> (Array2<f6
     (stack(pixels), stack(features))
 }
 
+/// Each row scaled to length 1 (a row of zeros stays zero). Distances between unit rows
+/// compare directions only: which pattern a picture or a feature vector shows, not how bright
+/// or how strong it is. Nearest neighbours by this distance are nearest by cosine similarity.
+///
+/// # Examples
+///
+/// ```
+/// use descent::cnn::train::manifold::unit_rows;
+/// use ndarray::array;
+///
+/// let rows = unit_rows(array![[3.0, 4.0], [0.0, 0.0]].view());
+/// assert_eq!(rows, array![[0.6, 0.8], [0.0, 0.0]]);
+/// ```
+pub fn unit_rows(points: ArrayView2<f64>) -> Array2<f64> {
+    let lengths = points.map_axis(Axis(1), |row| row.dot(&row).sqrt());
+    let divisors = lengths.mapv(|l| if l > 0.0 { l } else { 1.0 });
+    &points / &divisors.insert_axis(Axis(1))
+}
+
 /// The fraction of points whose nearest other point (in Euclidean distance) has the same
 /// label: a leave-one-out 1-nearest-neighbour classifier. Near 1 when the classes occupy
 /// separate regions; near 1/classes when they are mixed.
