@@ -38,22 +38,7 @@ struct Args {
     seed: u64,
 }
 
-/// An error shown by its message (`main` prints the `Debug` form of what it returns).
-struct Failure(Box<dyn std::error::Error>);
-
-impl<E: std::error::Error + 'static> From<E> for Failure {
-    fn from(error: E) -> Self {
-        Failure(Box::new(error))
-    }
-}
-
-impl std::fmt::Debug for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-fn main() -> Result<(), Failure> {
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     // Read the reader's picture first, so that a bad path fails at once.
     let picture = args.picture.as_deref().map(read_picture).transpose()?;
@@ -79,7 +64,7 @@ fn filter_yours(
     path: &std::path::Path,
     picture: image::GrayImage,
     folder: &std::path::Path,
-) -> Result<(), Failure> {
+) -> anyhow::Result<()> {
     let (width, height) = picture.dimensions();
     let picture = fit_picture(picture);
     let (w, h) = picture.dimensions();

@@ -29,7 +29,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Train chapter 5's CNN on an ImageNet-style folder (root/{train,val}/<class>/<image>), by
 /// default the book's synthetic data set, and draw what it learned.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// An ImageNet-style data set to train on instead of the synthetic one.
     #[arg(long)]
@@ -60,29 +60,10 @@ struct Args {
     evaluate: Option<PathBuf>,
 }
 
-/// An error shown by its message (`main` prints the `Debug` form of what it returns).
-struct Failure(Box<dyn std::error::Error>);
-
-impl<E: std::error::Error + 'static> From<E> for Failure {
-    fn from(error: E) -> Self {
-        Failure(Box::new(error))
-    }
-}
-
-impl std::fmt::Debug for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-/// A command-line value that cannot work, named.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct BadArgument(String);
-
-fn main() -> Result<(), Failure> {
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let started = Instant::now();
+    let config = config(&args)?;
     let root = match &args.data {
         Some(path) => path.clone(),
         None => write_synthetic()?,
@@ -90,7 +71,6 @@ fn main() -> Result<(), Failure> {
     if let Some(weights) = &args.evaluate {
         return evaluate_saved(&root, weights);
     }
-    let config = config(&args)?;
     let splits = load(&root, config.preprocess())?;
     let classes = splits.train.classes.len();
     println!(
@@ -114,24 +94,25 @@ fn main() -> Result<(), Failure> {
 }
 
 /// The run's settings from the command line, checked.
-fn config(args: &Args) -> Result<Config, BadArgument> {
+fn config(args: &Args) -> anyhow::Result<Config> {
     if args.image_size == 0 || !args.image_size.is_multiple_of(8) {
-        return Err(BadArgument(format!(
+        anyhow::bail!(
             "--image-size {}: the network halves the picture three times, so the side must be a positive multiple of 8",
             args.image_size
-        )));
+        );
     }
     if args.epochs == 0 || args.batch_size == 0 {
-        return Err(BadArgument(format!(
+        anyhow::bail!(
             "--epochs {} --batch-size {}: both must be at least 1",
-            args.epochs, args.batch_size
-        )));
+            args.epochs,
+            args.batch_size
+        );
     }
     if !(args.learning_rate.is_finite() && args.learning_rate > 0.0) {
-        return Err(BadArgument(format!(
+        anyhow::bail!(
             "--learning-rate {}: must be a positive number",
             args.learning_rate
-        )));
+        );
     }
     Ok(Config {
         epochs: args.epochs,
@@ -149,7 +130,7 @@ fn bar(length: usize, template: &str) -> ProgressBar {
 }
 
 /// Writes the book's synthetic data set under target/ unless it is already there.
-fn write_synthetic() -> Result<PathBuf, Failure> {
+fn write_synthetic() -> anyhow::Result<PathBuf> {
     let root = synthetic_root();
     let spec = Spec::default();
     let total = (spec.train_per_class + spec.val_per_class) * synthetic::CLASSES.len();
@@ -164,7 +145,7 @@ fn write_synthetic() -> Result<PathBuf, Failure> {
 }
 
 /// Decodes both splits, with a progress bar, and says how many hidden files it passed over.
-fn load(root: &Path, preprocess: Preprocess) -> Result<Splits, Failure> {
+fn load(root: &Path, preprocess: Preprocess) -> anyhow::Result<Splits> {
     let (train, val) = ImageFolder::open_both(root)?;
     let progress = bar(
         train.len() + val.len(),
@@ -232,7 +213,7 @@ fn print_epoch(r: &EpochReport) {
 }
 
 /// Saves the weights, loads them into a fresh network and checks it scores the same.
-fn save_and_check(run: &Run, path: &Path) -> Result<(), Failure> {
+fn save_and_check(run: &Run, path: &Path) -> anyhow::Result<()> {
     if let Some(folder) = path.parent() {
         std::fs::create_dir_all(folder)?;
     }
@@ -260,17 +241,17 @@ fn save_and_check(run: &Run, path: &Path) -> Result<(), Failure> {
 }
 
 /// Loads saved weights and evaluates them on the validation split of `root`.
-fn evaluate_saved(root: &Path, weights: &Path) -> Result<(), Failure> {
+fn evaluate_saved(root: &Path, weights: &Path) -> anyhow::Result<()> {
     let (mut model, info) = load_chapter_network(weights)?;
     let folder = ImageFolder::open(root, Split::Val)?;
     if folder.classes != info.classes {
-        return Err(Failure(Box::new(BadArgument(format!(
+        anyhow::bail!(
             "{}: trained on classes {:?}, but {} has {:?}",
             weights.display(),
             info.classes,
             root.display(),
             folder.classes
-        )))));
+        );
     }
     let preprocess = Preprocess::new(info.image_size as u32);
     let progress = bar(folder.len(), "decoding {bar:30} {pos}/{len} pictures");
@@ -289,7 +270,7 @@ fn evaluate_saved(root: &Path, weights: &Path) -> Result<(), Failure> {
 }
 
 /// Draws the run's figures, then the chapter's figures that do not depend on a run.
-fn draw_figures(run: &Run, output: &Path) -> Result<(), Failure> {
+fn draw_figures(run: &Run, output: &Path) -> anyhow::Result<()> {
     let folder = output.join("ch05");
     for (name, render) in RUN_FIGURES {
         let path = folder.join(name);

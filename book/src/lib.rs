@@ -32,6 +32,7 @@ pub fn workspace_root() -> PathBuf {
 ///
 /// The first figure that cannot be drawn, naming its file.
 pub fn render_figures(images_root: &Path) -> Result<()> {
+    train_book_run();
     let figures = descent::figures::all();
     let bar = ProgressBar::new(figures.len() as u64).with_style(
         ProgressStyle::with_template("figures {bar:30} {pos}/{len} {msg}")
@@ -44,6 +45,42 @@ pub fn render_figures(images_root: &Path) -> Result<()> {
     }
     bar.finish_with_message("done");
     Ok(())
+}
+
+/// Trains chapter 5's network (the run its figures show) with a progress bar of its own, so
+/// the figure bar does not sit still for the seconds that takes.
+fn train_book_run() {
+    use descent::cnn::train::{Progress, book_run_with};
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template(
+            "chapter 5's network: epoch {prefix} {bar:30} {pos}/{len} {msg}",
+        )
+        .expect("the progress template is valid"),
+    );
+    book_run_with(|event| match event {
+        Progress::Step {
+            epoch,
+            step,
+            steps,
+            loss,
+            accuracy,
+            ..
+        } => {
+            bar.set_length(steps as u64);
+            bar.set_prefix(epoch.to_string());
+            bar.set_position(step as u64);
+            bar.set_message(format!(
+                "loss {loss:.3}, accuracy {:.1} %",
+                100.0 * accuracy
+            ));
+        }
+        Progress::Epoch(report) => bar.println(format!(
+            "chapter 5's network: epoch {}, validation accuracy {:.1} %",
+            report.epoch,
+            100.0 * report.val_accuracy
+        )),
+    });
+    bar.finish_and_clear();
 }
 
 /// Renders the book's HTML into `destination` and returns the path of its front page.

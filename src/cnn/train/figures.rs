@@ -60,9 +60,12 @@ pub const FIGURES: &[Figure] = &[
     },
 ];
 
+/// Draws one figure of a run into a file.
+pub type RunFigure = fn(&Run, &Path) -> FigureResult;
+
 /// The figures drawn from a run, by file name: what `examples/chapter5.rs` draws for a run on
 /// the reader's own data.
-pub const RUN_FIGURES: [(&str, fn(&Run, &Path) -> FigureResult); 5] = [
+pub const RUN_FIGURES: [(&str, RunFigure); 5] = [
     ("training-curves.svg", render_training_curves),
     ("confusion.svg", render_confusion),
     ("filters.svg", render_filters),
