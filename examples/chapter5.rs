@@ -167,7 +167,7 @@ fn train(splits: Splits, config: Config) -> Run {
     let steps = splits.train.len().div_ceil(config.batch_size);
     let mut progress: Option<ProgressBar> = None;
     println!("epoch  train loss  train acc  val loss  val acc  pictures/s");
-    let run = Run::train(splits, config, |event| match event {
+    let run = Run::train(splits, config, &mut |event| match event {
         Progress::Step {
             epoch,
             step,

@@ -57,7 +57,7 @@ fn train_book_run() {
         )
         .expect("the progress template is valid"),
     );
-    book_run_with(|event| match event {
+    book_run_with(&mut |event| match event {
         Progress::Step {
             epoch,
             step,
