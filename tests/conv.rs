@@ -3,15 +3,15 @@
 //! finite differences; and the worked numbers of chapter 4 hold.
 
 use descent::conv::matrix::{
-    col2im, conv2d_im2col, conv2d_im2col_backward, conv2d_toeplitz, conv2d_toeplitz_backward,
-    doubly_block_toeplitz, im2col, layer_matrix, toeplitz,
+    col2im, col2im_add, conv2d_im2col, conv2d_im2col_backward, conv2d_toeplitz,
+    conv2d_toeplitz_backward, doubly_block_toeplitz, im2col, im2col_into, layer_matrix, toeplitz,
 };
 use descent::conv::{
     ConvGradients, ConvSpec, Padding, conv2d, conv2d_backward, convolve, convolve1d, correlate,
     correlate_backward, correlate1d, correlate1d_backward, output_len,
 };
 use descent::gradcheck::{STEP, assert_gradients_match, numeric_gradient};
-use ndarray::{Array1, Array2, Array4, ArrayView1, ArrayView4, Ix4, array};
+use ndarray::{Array1, Array2, Array4, ArrayView1, ArrayView4, Ix4, ShapeBuilder, array, s};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -265,6 +265,46 @@ fn im2col_and_col2im_are_adjoint() {
         assert!(
             (left - right).abs() < 1e-10,
             "{left} vs {right} for {:?}",
+            case.spec
+        );
+    }
+}
+
+#[test]
+fn im2col_into_and_col2im_add_work_on_any_layout() {
+    // The layer writes into padded scratch rows; a learner may pass a column-major matrix.
+    // Both give what the allocating versions give, and col2im_add adds onto what is there.
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED + 7);
+    for _ in 0..TRIALS {
+        let case = random_case(&mut rng);
+        let (n, c, h, w) = case.x.dim();
+        let kernel = [case.w.dim().2, case.w.dim().3];
+        let cols = im2col(case.x.view(), kernel, case.spec);
+        let mut column_major = Array2::zeros(cols.raw_dim().f());
+        im2col_into(case.x.view(), kernel, case.spec, column_major.view_mut());
+        assert_eq!(
+            column_major, cols,
+            "column-major im2col for {:?}",
+            case.spec
+        );
+        let mut wide = Array2::from_elem((cols.nrows(), cols.ncols() + 3), f64::NAN);
+        im2col_into(
+            case.x.view(),
+            kernel,
+            case.spec,
+            wide.slice_mut(s![.., ..cols.ncols()]),
+        );
+        assert_eq!(wide.slice(s![.., ..cols.ncols()]), cols);
+
+        let grad = cols.mapv(|_| rng.random_range(-1.0..1.0));
+        let expected = &case.x + &col2im(grad.view(), [n, c, h, w], kernel, case.spec);
+        let mut x = case.x.clone();
+        let mut grad_f = Array2::zeros(grad.raw_dim().f());
+        grad_f.assign(&grad);
+        col2im_add(grad_f.view_mut(), kernel, case.spec, x.view_mut());
+        assert!(
+            x.abs_diff_eq(&expected, AGREE),
+            "col2im_add for {:?}",
             case.spec
         );
     }

@@ -20,6 +20,8 @@
 
 use ndarray::parallel::prelude::*;
 use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView2, ArrayViewD, ArrayViewMut2, Axis, Ix4};
+use std::mem::MaybeUninit;
+
 use rand::Rng;
 
 use super::matmul::{matmul, matmul_into};
@@ -138,7 +140,7 @@ impl<A: Real> Layer<A> for Conv2d<A> {
         let kernel = self.kernel();
         let [oh, ow] = self.spec.expect_output_shape([h, w], kernel);
         let c_out = self.weight.dim().0;
-        let mut y = Array4::<A>::zeros((n, c_out, oh, ow));
+        let mut y = Array4::<A>::uninit((n, c_out, oh, ow));
         let rows = self.weight.dim().1 * kernel[0] * kernel[1];
         let mut kept = match self.cache.take() {
             Some(kept) if kept.dim() == x.dim() => kept,
@@ -159,13 +161,16 @@ impl<A: Real> Layer<A> for Conv2d<A> {
                         .into_shape_with_order((c_out, oh * ow))
                         .expect("an image of a standard-layout batch is contiguous");
                     for (mut y_o, &b) in y_b.outer_iter_mut().zip(bias) {
-                        y_o.fill(b);
+                        y_o.fill(MaybeUninit::new(b));
                     }
+                    // SAFETY: every element of this image's output was written just above.
+                    let mut y_b = unsafe { y_b.assume_init() };
                     matmul_into(weight, cols.view(), y_b.view_mut(), true);
                 },
             );
         self.cache = Some(kept);
-        y.into_dyn()
+        // SAFETY: the loop above wrote every image of the batch.
+        unsafe { y.assume_init() }.into_dyn()
     }
 
     fn backward(&mut self, grad_y: ArrayViewD<A>) -> ArrayD<A> {
@@ -187,16 +192,19 @@ impl<A: Real> Layer<A> for Conv2d<A> {
         let weight = self.weight_rows();
         let rows = weight.ncols();
         let spec = self.spec;
-        let mut grad_x = Array4::<A>::zeros((n, c_in, h, w));
+        let mut grad_x = Array4::<A>::uninit((n, c_in, h, w));
         let per_image: Vec<(Array2<A>, Array1<A>)> = grad_x
             .axis_iter_mut(Axis(0))
             .into_par_iter()
             .zip(grad_y.axis_iter(Axis(0)))
             .zip(x.axis_iter(Axis(0)))
             .map_init(
-                || Scratch::new([rows, rows, c_out], oh * ow),
-                |scratch, ((grad_x_b, dy_b), x_b)| {
-                    let [mut cols, mut grad_cols, mut dy] = scratch.views();
+                || Scratch::new([rows, c_out], oh * ow),
+                |scratch, ((mut grad_x_b, dy_b), x_b)| {
+                    grad_x_b.fill(MaybeUninit::new(A::zero()));
+                    // SAFETY: every element of this image's gradient was written just above.
+                    let grad_x_b = unsafe { grad_x_b.assume_init() };
+                    let [mut cols, mut dy] = scratch.views();
                     dy.assign(
                         &dy_b
                             .into_shape_with_order((c_out, oh * ow))
@@ -204,6 +212,8 @@ impl<A: Real> Layer<A> for Conv2d<A> {
                     );
                     im2col_into(x_b.insert_axis(Axis(0)), kernel, spec, cols.view_mut());
                     let grad_w = matmul(dy.view(), cols.t());
+                    // cols is not needed any more: its memory takes ∂L/∂cols.
+                    let mut grad_cols = cols;
                     matmul_into(weight.t(), dy.view(), grad_cols.view_mut(), false);
                     col2im_add(
                         grad_cols.view_mut(),
@@ -215,16 +225,24 @@ impl<A: Real> Layer<A> for Conv2d<A> {
                 },
             )
             .collect();
-        let mut grad_w_rows = self
-            .grad_weight
-            .view_mut()
-            .into_shape_with_order((c_out, rows))
-            .expect("the gradient is in standard layout");
-        for (grad_w, grad_b) in &per_image {
-            grad_w_rows += grad_w;
-            self.grad_bias += grad_b;
+        // Each image's weight gradient is column-major (see `matmul`): add them up in that
+        // layout, in image order whatever the number of threads, then once into `grad_weight`.
+        let mut images = per_image.into_iter();
+        if let Some((mut grad_w, mut grad_b)) = images.next() {
+            for (image_w, image_b) in images {
+                grad_w += &image_w;
+                grad_b += &image_b;
+            }
+            let mut grad_w_rows = self
+                .grad_weight
+                .view_mut()
+                .into_shape_with_order((c_out, rows))
+                .expect("the gradient is in standard layout");
+            grad_w_rows += &grad_w;
+            self.grad_bias += &grad_b;
         }
-        grad_x.into_dyn()
+        // SAFETY: the loop above wrote every image of the batch.
+        unsafe { grad_x.assume_init() }.into_dyn()
     }
 
     fn params(&mut self) -> Vec<Param<'_, A>> {

@@ -398,6 +398,32 @@ fn for_each_row<A: Copy + Zero>(mut m: ArrayViewMut2<A>, mut visit: impl FnMut(u
     }
 }
 
+/// to += from, element by element: col2im's inner loop.
+///
+/// The crate is compiled for any x86-64 processor, where this loop adds 4 floats at a time;
+/// on a processor with AVX2 the same loop, compiled for it, adds 8. Measured on the three
+/// benchmark shapes of `benches/cnn.rs` (32 images each): col2im took 0.57 / 0.58 / 0.38 ms
+/// without, 0.28 / 0.41 / 0.27 ms with.
+fn add_run<A: Copy + AddAssign>(to: &mut [A], from: &[A]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above.
+        return unsafe { add_run_avx2(to, from) };
+    }
+    add_run_portable(to, from);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn add_run_avx2<A: Copy + AddAssign>(to: &mut [A], from: &[A]) {
+    add_run_portable(to, from);
+}
+
+#[inline(always)]
+fn add_run_portable<A: Copy + AddAssign>(to: &mut [A], from: &[A]) {
+    to.iter_mut().zip(from).for_each(|(x, &g)| *x += g);
+}
+
 /// Where the taps of an im2col matrix read in one image: row r = (c, p, q) of the matrix
 /// reads x[c, S₀ i + p − top, S₁ j + q − left] at column (i, j), or zero when that lies in
 /// the padding.
@@ -415,10 +441,13 @@ struct Taps {
     output: [usize; 2],
     before: [usize; 2],
     stride: [usize; 2],
+    /// [`Taps::inside`] of channel 0's rows, worked out once.
+    channel_0: Vec<Option<Inside>>,
 }
 
 /// The part of one im2col row that lands inside the image: output rows `rows`, output
 /// columns `columns`, and the image index of the first tap.
+#[derive(Clone)]
 struct Inside {
     rows: Range<usize>,
     columns: Range<usize>,
@@ -428,13 +457,18 @@ struct Inside {
 impl Taps {
     fn new(input: [usize; 2], kernel: [usize; 2], spec: ConvSpec) -> Self {
         let [(top, _), (left, _)] = spec.pads(kernel);
-        Taps {
+        let mut taps = Taps {
             input,
             kernel,
             output: spec.expect_output_shape(input, kernel),
             before: [top, left],
             stride: spec.stride,
-        }
+            channel_0: Vec::new(),
+        };
+        taps.channel_0 = (0..kernel[0] * kernel[1])
+            .map(|r| taps.work_out(r))
+            .collect();
+        taps
     }
 
     /// The outputs i along `axis` whose tap k lands inside the input, S i + k − before ∈ [0, len).
@@ -452,6 +486,22 @@ impl Taps {
 
     /// Row r's taps that land inside the image, or `None` if none does.
     fn inside(&self, r: usize) -> Option<Inside> {
+        let taps = self.channel_0.len();
+        let [h, w] = self.input;
+        let Inside {
+            rows,
+            columns,
+            first,
+        } = self.channel_0[r % taps].clone()?;
+        Some(Inside {
+            first: first + (r / taps) * h * w,
+            rows,
+            columns,
+        })
+    }
+
+    /// [`Taps::inside`], from scratch.
+    fn work_out(&self, r: usize) -> Option<Inside> {
         let [kh, kw] = self.kernel;
         let (c, p, q) = (r / (kh * kw), (r / kw) % kh, r % kw);
         let (rows, columns) = (self.inside_axis(0, p), self.inside_axis(1, q));
@@ -525,10 +575,7 @@ impl Taps {
             );
             self.clear_edges(rows, columns, row);
             // The cleared entries add zero to the image elements the run wraps onto.
-            image[first..first + end - start]
-                .iter_mut()
-                .zip(&row[start..end])
-                .for_each(|(x, &g)| *x += g);
+            add_run(&mut image[first..first + end - start], &row[start..end]);
             return;
         }
         for (k, i) in rows.enumerate() {
