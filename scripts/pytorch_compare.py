@@ -1,22 +1,31 @@
 #!/usr/bin/env python3
-"""Times the CNN benchmark shapes in PyTorch on the CPU and compares with `cargo bench`.
+"""Times the CNN benchmark shapes in descent (criterion) and PyTorch (CPU), side by side.
 
 Not part of CI. Run, from the repository root:
 
     pip install torch
-    cargo bench --bench cnn                  # writes target/criterion/…
-    python3 scripts/pytorch_compare.py       # times PyTorch, prints the ratios
+    python3 scripts/pytorch_compare.py             # 3 rounds, about 5 minutes
+    python3 scripts/pytorch_compare.py --rounds 5
 
 Both sides use the same thread count (1, then 2), NCHW float32 tensors, 3×3 kernels, stride 1,
 padding 1. "forward+backward" computes the input, weight and bias gradients. The training step
 is chapter 5's network (three conv/ReLU/max-pool blocks with 16, 32, 64 channels and a dense
 layer to 6 classes) on a batch of 32 images of 64×64, with SGD (momentum 0.9, weight decay 5e-4).
-A ratio above 1 means descent is faster.
+
+A shared or virtual machine changes speed from minute to minute, so one run of `cargo bench`
+followed by one run of PyTorch can be off by 20 % either way. This script interleaves them
+instead: for every benchmark and every round it runs that one criterion benchmark
+(`cargo bench --bench cnn -- <name>`, shorter warm-up and measurement than the defaults), then
+the same work in PyTorch, one right after the other. It prints the median over the rounds of
+each side's median time, and the range of the per-round ratios. A ratio above 1 means descent
+is faster.
 """
 
+import argparse
 import json
 import pathlib
 import statistics
+import subprocess
 import sys
 import time
 
@@ -30,7 +39,8 @@ SHAPES = [  # name used by benches/cnn.rs, batch, in channels, out channels, sid
 THREADS = [1, 2]
 WARMUP = 5
 REPEATS = 30
-CRITERION = pathlib.Path(__file__).resolve().parent.parent / "target" / "criterion"
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CRITERION = ROOT / "target" / "criterion"
 
 
 def median_ms(step):
@@ -44,7 +54,7 @@ def median_ms(step):
     return 1000 * statistics.median(times)
 
 
-def conv_times(n, c_in, c_out, side):
+def conv_steps(n, c_in, c_out, side):
     conv = torch.nn.Conv2d(c_in, c_out, 3, stride=1, padding=1)
     x = torch.randn(n, c_in, side, side, requires_grad=True)
     dy = torch.randn(n, c_out, side, side)
@@ -58,7 +68,7 @@ def conv_times(n, c_in, c_out, side):
         x.grad = None
         conv(x).backward(dy)
 
-    return median_ms(forward), median_ms(forward_backward)
+    return {"forward": forward, "forward_backward": forward_backward}
 
 
 def chapter_network(classes=6, side=64):
@@ -70,7 +80,7 @@ def chapter_network(classes=6, side=64):
     return torch.nn.Sequential(*layers)
 
 
-def train_step_time(batch=32, classes=6, side=64):
+def train_step(batch=32, classes=6, side=64):
     model = chapter_network(classes, side)
     sgd = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     x = torch.randn(batch, 3, side, side)
@@ -81,38 +91,56 @@ def train_step_time(batch=32, classes=6, side=64):
         torch.nn.functional.cross_entropy(model(x), labels).backward()
         sgd.step()
 
-    return median_ms(step)
+    return step
 
 
-def ours_ms(*parts):
-    path = CRITERION.joinpath(*parts, "new", "estimates.json")
-    try:
-        return json.loads(path.read_text())["median"]["point_estimate"] / 1e6
-    except FileNotFoundError:
-        return None
+def ours_ms(benchmark, folder):
+    """Runs one criterion benchmark (its full id, e.g. conv2d/b_…/forward/1) and returns the
+    median it saved in `folder` under target/criterion."""
+    subprocess.run(
+        ["cargo", "bench", "--quiet", "--bench", "cnn", "--", f"^{benchmark}$",
+         "--warm-up-time", "1", "--measurement-time", "3"],
+        cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+    )
+    path = CRITERION.joinpath(*folder, "new", "estimates.json")
+    return json.loads(path.read_text())["median"]["point_estimate"] / 1e6
 
 
-def row(label, threads, ours, theirs):
-    if ours is None:
-        print(f"| {label} | {threads} | (run cargo bench) | {theirs:.1f} | – |")
-    else:
-        print(f"| {label} | {threads} | {ours:.1f} | {theirs:.1f} | {theirs / ours:.2f} |")
+def benchmarks():
+    """(label, criterion id, its results folder, threads, PyTorch step) for every benchmark of
+    benches/cnn.rs. criterion writes group "g/h" as the folder "g_h"."""
+    for threads in THREADS:
+        for name, n, c_in, c_out, side in SHAPES:
+            steps = conv_steps(n, c_in, c_out, side)
+            for kind, label in (("forward", "forward"), ("forward_backward", "forward+backward")):
+                yield (f"conv2d {name} {label}", f"conv2d/{name}/{kind}/{threads}",
+                       [f"conv2d_{name}", kind, str(threads)], threads, steps[kind])
+        group = "train_step/chapter_network_32x3x64x64"
+        yield ("train step, chapter 5 network, 32×3×64×64", f"{group}/{threads}",
+               [group.replace("/", "_"), str(threads)], threads, train_step())
 
 
 def main():
-    print(f"PyTorch {torch.__version__}; ratio = PyTorch time / descent time (above 1: descent is faster)")
-    print("| benchmark | threads | descent ms | PyTorch ms | ratio |")
-    print("|---|---|---|---|---|")
-    for threads in THREADS:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per benchmark (default 3)")
+    args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
+    subprocess.run(["cargo", "bench", "--quiet", "--bench", "cnn", "--no-run"], cwd=ROOT, check=True)
+    print(f"PyTorch {torch.__version__}; {args.rounds} interleaved rounds; medians in ms; "
+          "ratio = PyTorch time / descent time (above 1: descent is faster)")
+    print("| benchmark | threads | descent | PyTorch | ratio | per-round ratios |")
+    print("|---|---|---|---|---|---|")
+    for label, benchmark, folder, threads, step in benchmarks():
         torch.set_num_threads(threads)
-        for name, n, c_in, c_out, side in SHAPES:
-            forward, forward_backward = conv_times(n, c_in, c_out, side)
-            group = f"conv2d_{name}"
-            row(f"conv2d {name} forward", threads, ours_ms(group, "forward", str(threads)), forward)
-            row(f"conv2d {name} forward+backward", threads,
-                ours_ms(group, "forward_backward", str(threads)), forward_backward)
-        row("train step, chapter 5 network, 32×3×64×64", threads,
-            ours_ms("train_step_chapter_network_32x3x64x64", str(threads)), train_step_time())
+        ours, theirs = [], []
+        for _ in range(args.rounds):
+            ours.append(ours_ms(benchmark, folder))
+            theirs.append(median_ms(step))
+        ratios = sorted(t / o for o, t in zip(ours, theirs))
+        o, t = statistics.median(ours), statistics.median(theirs)
+        print(f"| {label} | {threads} | {o:.1f} | {t:.1f} | {t / o:.2f} | "
+              f"{ratios[0]:.2f}–{ratios[-1]:.2f} |", flush=True)
     return 0
 
 

@@ -398,6 +398,12 @@ fn for_each_row<A: Copy + Zero>(mut m: ArrayViewMut2<A>, mut visit: impl FnMut(u
     }
 }
 
+/// The positions of an im2col row, `ow` columns to an output row, from its first tap inside
+/// the image to its last.
+fn span(rows: &Range<usize>, columns: &Range<usize>, ow: usize) -> Range<usize> {
+    rows.start * ow + columns.start..(rows.end - 1) * ow + columns.end
+}
+
 /// to += from, element by element: col2im's inner loop.
 ///
 /// The crate is compiled for any x86-64 processor, where this loop adds 4 floats at a time;
@@ -536,13 +542,10 @@ impl Taps {
         };
         let (ow, w) = (self.output[1], self.input[1]);
         if self.contiguous() {
-            let (start, end) = (
-                rows.start * ow + columns.start,
-                (rows.end - 1) * ow + columns.end,
-            );
-            row[..start].fill(A::zero());
-            row[start..end].copy_from_slice(&image[first..first + end - start]);
-            row[end..].fill(A::zero());
+            let run = span(&rows, &columns, ow);
+            row[..run.start].fill(A::zero());
+            row[run.clone()].copy_from_slice(&image[first..first + run.len()]);
+            row[run.end..].fill(A::zero());
             self.clear_edges(rows, columns, row);
             return;
         }
@@ -569,13 +572,10 @@ impl Taps {
         };
         let (ow, w) = (self.output[1], self.input[1]);
         if self.contiguous() {
-            let (start, end) = (
-                rows.start * ow + columns.start,
-                (rows.end - 1) * ow + columns.end,
-            );
+            let run = span(&rows, &columns, ow);
             self.clear_edges(rows, columns, row);
             // The cleared entries add zero to the image elements the run wraps onto.
-            add_run(&mut image[first..first + end - start], &row[start..end]);
+            add_run(&mut image[first..first + run.len()], &row[run]);
             return;
         }
         for (k, i) in rows.enumerate() {
