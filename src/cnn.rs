@@ -3,6 +3,7 @@
 pub mod conv2d;
 pub mod count;
 pub mod figures;
+mod implicit;
 pub mod layers;
 pub mod loss;
 pub mod matmul;
@@ -19,7 +20,7 @@ use num_traits::{Float, FromPrimitive};
 use rand::Rng;
 use rand_distr::{Distribution, Normal};
 
-pub use conv2d::Conv2d;
+pub use conv2d::{Conv2d, Engine};
 pub use layers::{Flatten, Linear, MaxPool2d, Relu};
 pub use loss::softmax_cross_entropy;
 pub use model::Sequential;
@@ -58,8 +59,7 @@ pub struct Param<'a, A> {
 /// One layer of a network: a forward rule, its backward rule right beside it, and the
 /// parameters it learns.
 ///
-/// `forward` remembers what `backward` needs (the input, the arg-max of each pooling window,
-/// the im2col matrix); `backward` takes ∂L/∂y, **adds** ∂L/∂θ into the layer's gradients and
+/// `forward` remembers what `backward` needs (the input, the arg-max of each pooling window); `backward` takes ∂L/∂y, **adds** ∂L/∂θ into the layer's gradients and
 /// returns ∂L/∂x. Gradients accumulate, as in chapter 3, so they are zeroed explicitly
 /// ([`Layer::zero_grad`]) before each step.
 pub trait Layer<A: Real>: Send + Sync {

@@ -7,7 +7,7 @@
 
 use descent::cnn::loss::{accuracy, predictions};
 use descent::cnn::{
-    Conv2d, Flatten, Layer, Linear, MaxPool2d, Relu, Sequential, softmax_cross_entropy,
+    Conv2d, Engine, Flatten, Layer, Linear, MaxPool2d, Relu, Sequential, softmax_cross_entropy,
 };
 use descent::conv::{ConvSpec, Padding, conv2d, conv2d_backward};
 use descent::gradcheck::{STEP, assert_gradients_match, numeric_gradient};
@@ -96,6 +96,79 @@ fn conv2d_equals_chapter_4_direct_sums() {
         assert!(grad_x.abs_diff_eq(&expected.grad_x.into_dyn(), 1e-12));
         assert!(layer.grad_weight.abs_diff_eq(&expected.grad_w, 1e-12));
         assert!(layer.grad_bias.abs_diff_eq(&expected.grad_b, 1e-12));
+    }
+}
+
+#[test]
+fn the_implicit_kernel_equals_the_direct_sums_forward_and_backward() {
+    // `Engine::Auto` runs the implicit-im2col kernel for f32, stride 1, on processors with
+    // AVX-512 (elsewhere both engines are the im2col route and this compares it with itself).
+    // Shapes cover widths below, at and past one 16-float register, channel counts that are
+    // not a multiple of the kernel's 8 (and some too small for it, which take the im2col
+    // route), even and odd kernels, and every kind of padding.
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED + 9);
+    for trial in 0..40 {
+        let (n, c_in, c_out) = (
+            rng.random_range(1..4),
+            rng.random_range(1..18),
+            rng.random_range(1..20),
+        );
+        let (kh, kw) = (rng.random_range(1..6), rng.random_range(1..6));
+        let (h, w) = (rng.random_range(kh..24), rng.random_range(kw..40));
+        let padding = match trial % 4 {
+            0 => Padding::Valid,
+            1 => Padding::Same,
+            2 => Padding::Full,
+            _ => Padding::Explicit(rng.random_range(0..3)),
+        };
+        let spec = ConvSpec {
+            padding: [padding, padding],
+            stride: [1, 1],
+        };
+        let weight = random(&[c_out, c_in, kh, kw], &mut rng)
+            .into_dimensionality::<Ix4>()
+            .unwrap();
+        let bias = random(&[c_out], &mut rng).into_dimensionality().unwrap();
+        let x = random(&[n, c_in, h, w], &mut rng)
+            .into_dimensionality::<Ix4>()
+            .unwrap();
+        let expected = conv2d(x.view(), weight.view(), bias.view(), spec).into_dyn();
+        let mut layer =
+            Conv2d::<f32>::from_parts(weight.mapv(|v| v as f32), bias.mapv(|v| v as f32), spec);
+        let x32 = x.mapv(|v| v as f32).into_dyn();
+        let fast = layer.forward(x32.view()).mapv(f64::from);
+        layer.engine = Engine::Im2col;
+        let im2col = layer.forward(x32.view()).mapv(f64::from);
+        // f32 sums of up to 17 · 5 · 5 products of standard normals: round-off ~1e-5 of the scale.
+        let tolerance = 1e-4 * (1.0 + expected.iter().fold(0.0f64, |m, v| m.max(v.abs())));
+        assert!(
+            fast.abs_diff_eq(&expected, tolerance),
+            "implicit kernel off for x {:?}, w {:?}, {spec:?}",
+            x.shape(),
+            weight.shape()
+        );
+        assert!(
+            im2col.abs_diff_eq(&expected, tolerance),
+            "im2col route off for {spec:?}"
+        );
+
+        // ∂L/∂x runs through the same kernel (with the kernel turned by 180°).
+        let dy = random(expected.shape(), &mut rng)
+            .into_dimensionality::<Ix4>()
+            .unwrap();
+        let gradients = conv2d_backward(x.view(), weight.view(), dy.view(), spec);
+        layer.engine = Engine::Auto;
+        layer.forward(x32.view());
+        let grad_x = layer
+            .backward(dy.mapv(|v| v as f32).into_dyn().view())
+            .mapv(f64::from);
+        let scale = 1.0 + gradients.grad_x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(
+            grad_x.abs_diff_eq(&gradients.grad_x.into_dyn(), 1e-4 * scale),
+            "∂L/∂x off for x {:?}, w {:?}, {spec:?}",
+            x.shape(),
+            weight.shape()
+        );
     }
 }
 

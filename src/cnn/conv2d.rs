@@ -21,14 +21,18 @@
 //! into place (no transpose afterwards). The per-image weight gradients are added up in image
 //! order, so the result does not depend on how many threads ran.
 
+use std::any::TypeId;
 use std::mem::MaybeUninit;
 
 use ndarray::parallel::prelude::*;
-use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView2, ArrayViewD, ArrayViewMut2, Axis, Ix4};
+use ndarray::{
+    Array1, Array2, Array4, ArrayD, ArrayView2, ArrayView4, ArrayViewD, ArrayViewMut2,
+    ArrayViewMut4, Axis, Ix4,
+};
 use rand::Rng;
 
 use super::matmul::{matmul, matmul_into};
-use super::{Layer, Param, Real, he_normal};
+use super::{Layer, Param, Real, he_normal, implicit};
 use crate::conv::matrix::{col2im_add, im2col_into};
 use crate::conv::{ConvSpec, Padding};
 
@@ -50,6 +54,8 @@ pub struct Conv2d<A = f32> {
     pub grad_bias: Array1<A>,
     /// Padding and stride.
     pub spec: ConvSpec,
+    /// How the forward pass computes (the backward pass always uses im2col).
+    pub engine: Engine,
     /// A copy of the input, kept by `forward` for `backward`.
     cache: Option<Array4<A>>,
 }
@@ -106,6 +112,7 @@ impl<A: Real> Conv2d<A> {
             weight,
             bias,
             spec,
+            engine: Engine::Auto,
             cache: None,
         }
     }
@@ -124,31 +131,20 @@ impl<A: Real> Conv2d<A> {
             .expect("the weight is in standard layout")
     }
 
-    fn checked_input(&self, x: &ArrayViewD<A>) -> [usize; 4] {
-        let c_in = self.weight.dim().1;
-        match *x.shape() {
-            [n, c, h, w] if c == c_in => [n, c, h, w],
-            _ => panic!(
-                "Conv2d expects an input of shape [n, {c_in}, h, w], got {:?}",
-                x.shape()
-            ),
-        }
-    }
-}
-
-impl<A: Real> Layer<A> for Conv2d<A> {
-    fn forward(&mut self, x: ArrayViewD<A>) -> ArrayD<A> {
-        let [n, _, h, w] = self.checked_input(&x);
-        let x = x.into_dimensionality::<Ix4>().expect("checked above");
+    /// The forward pass through an explicit im2col matrix, image by image: `y` gets every
+    /// output, `kept` a copy of the input.
+    fn im2col_forward(
+        &self,
+        x: ArrayView4<A>,
+        mut y: ArrayViewMut4<MaybeUninit<A>>,
+        mut kept: ArrayViewMut4<A>,
+    ) {
         let kernel = self.kernel();
-        let [oh, ow] = self.spec.expect_output_shape([h, w], kernel);
+        let [oh, ow] = self
+            .spec
+            .expect_output_shape([x.dim().2, x.dim().3], kernel);
         let c_out = self.weight.dim().0;
-        let mut y = Array4::<A>::uninit((n, c_out, oh, ow));
         let rows = self.weight.dim().1 * kernel[0] * kernel[1];
-        let mut kept = match self.cache.take() {
-            Some(kept) if kept.dim() == x.dim() => kept,
-            _ => Array4::zeros(x.dim()),
-        };
         let (weight, bias, spec) = (self.weight_rows(), &self.bias, self.spec);
         x.axis_iter(Axis(0))
             .into_par_iter()
@@ -171,6 +167,109 @@ impl<A: Real> Layer<A> for Conv2d<A> {
                     matmul_into(weight, cols.view(), y_b.view_mut(), true);
                 },
             );
+    }
+
+    /// The implicit-im2col kernel for the forward pass on images of shape [h, w], when it
+    /// applies: `f32` layers with stride 1 on a processor with AVX-512 (see `implicit.rs`).
+    fn implicit_forward(&self, input: [usize; 2]) -> Option<implicit::Forward> {
+        if !self.implicit_applies() {
+            return None;
+        }
+        let weight = self.weight.as_standard_layout();
+        let weight = ArrayView4::from_shape(weight.raw_dim(), as_f32(standard(&weight)))
+            .expect("same shape");
+        let bias = self.bias.as_standard_layout();
+        implicit::Forward::new(
+            weight,
+            as_f32(standard(&bias)),
+            input,
+            self.spec.pads(self.kernel()),
+        )
+    }
+
+    /// The same kernel for ∂L/∂x of outputs of shape [oh, ow]: the correlation of ∂L/∂y with
+    /// the kernel turned by 180° and its channel axes swapped, padded by kh − 1 − top above
+    /// (and likewise on the other sides) so that the result has the input's shape. `None`
+    /// where the forward kernel would not apply, or where the padding is wider than the
+    /// kernel (then some outputs never see an input, and the turned kernel would need
+    /// negative padding).
+    fn implicit_backward(&self, output: [usize; 2]) -> Option<implicit::Forward> {
+        let [kh, kw] = self.kernel();
+        let [(top, bottom), (left, right)] = self.spec.pads([kh, kw]);
+        if !self.implicit_applies()
+            || [top, bottom].iter().any(|&p| p >= kh)
+            || [left, right].iter().any(|&p| p >= kw)
+        {
+            return None;
+        }
+        let turned = self
+            .weight
+            .slice(ndarray::s![.., .., ..;-1, ..;-1])
+            .permuted_axes([1, 0, 2, 3])
+            .as_standard_layout()
+            .into_owned();
+        let turned = ArrayView4::from_shape(turned.raw_dim(), as_f32(standard(&turned)))
+            .expect("same shape");
+        let zeros = vec![0.0; turned.dim().0];
+        let pads = [
+            (kh - 1 - top, kh - 1 - bottom),
+            (kw - 1 - left, kw - 1 - right),
+        ];
+        implicit::Forward::new(turned, &zeros, output, pads)
+    }
+
+    fn implicit_applies(&self) -> bool {
+        TypeId::of::<A>() == TypeId::of::<f32>()
+            && self.engine == Engine::Auto
+            && self.spec.stride == [1, 1]
+    }
+
+    fn checked_input(&self, x: &ArrayViewD<A>) -> [usize; 4] {
+        let c_in = self.weight.dim().1;
+        match *x.shape() {
+            [n, c, h, w] if c == c_in => [n, c, h, w],
+            _ => panic!(
+                "Conv2d expects an input of shape [n, {c_in}, h, w], got {:?}",
+                x.shape()
+            ),
+        }
+    }
+}
+
+impl<A: Real> Layer<A> for Conv2d<A> {
+    fn forward(&mut self, x: ArrayViewD<A>) -> ArrayD<A> {
+        let [n, _, h, w] = self.checked_input(&x);
+        let x = x.into_dimensionality::<Ix4>().expect("checked above");
+        let kernel = self.kernel();
+        let [oh, ow] = self.spec.expect_output_shape([h, w], kernel);
+        let c_out = self.weight.dim().0;
+        let mut y = Array4::<A>::uninit((n, c_out, oh, ow));
+        let mut kept = match self.cache.take() {
+            Some(kept) if kept.dim() == x.dim() => kept,
+            _ => Array4::zeros(x.dim()),
+        };
+        if let Some(fast) = self.implicit_forward([h, w]) {
+            let x = x.as_standard_layout();
+            let per_image = y.len() / n.max(1);
+            x.axis_iter(Axis(0))
+                .into_par_iter()
+                .zip(y.axis_iter_mut(Axis(0)))
+                .zip(kept.axis_iter_mut(Axis(0)))
+                .for_each_init(
+                    || fast.scratch(),
+                    |spread, ((x_b, mut y_b), mut kept_b)| {
+                        kept_b.assign(&x_b);
+                        let x_b = as_f32(x_b.as_slice().expect("a standard-layout image"));
+                        assert_eq!(y_b.len(), per_image, "one output image");
+                        // SAFETY: A is f32 (checked by `implicit_forward`), the processor has
+                        // AVX-512 (checked by `Forward::new`), and y_b is this image's
+                        // c_out · oh · ow contiguous output, which `image` writes in full.
+                        unsafe { fast.image(x_b, spread, y_b.as_mut_ptr().cast::<f32>()) };
+                    },
+                );
+        } else {
+            self.im2col_forward(x, y.view_mut(), kept.view_mut());
+        }
         self.cache = Some(kept);
         // SAFETY: the loop above wrote every image of the batch.
         unsafe { y.assume_init() }.into_dyn()
@@ -196,34 +295,53 @@ impl<A: Real> Layer<A> for Conv2d<A> {
         let rows = weight.ncols();
         let spec = self.spec;
         let mut grad_x = Array4::<A>::uninit((n, c_in, h, w));
+        let fast = self.implicit_backward([oh, ow]);
         let per_image: Vec<(Array2<A>, Array1<A>)> = grad_x
             .axis_iter_mut(Axis(0))
             .into_par_iter()
             .zip(grad_y.axis_iter(Axis(0)))
             .zip(x.axis_iter(Axis(0)))
             .map_init(
-                || Scratch::new([rows, c_out], oh * ow),
-                |scratch, ((mut grad_x_b, dy_b), x_b)| {
-                    grad_x_b.fill(MaybeUninit::new(A::zero()));
-                    // SAFETY: every element of this image's gradient was written just above.
-                    let grad_x_b = unsafe { grad_x_b.assume_init() };
+                || {
+                    let spread = fast.as_ref().map(implicit::Forward::scratch);
+                    (Scratch::new([rows, c_out], oh * ow), spread)
+                },
+                |(scratch, spread), ((mut grad_x_b, dy_b), x_b)| {
                     let [mut cols, mut dy] = scratch.views();
                     dy.assign(
                         &dy_b
+                            .view()
                             .into_shape_with_order((c_out, oh * ow))
                             .expect("one row per output channel"),
                     );
                     im2col_into(x_b.insert_axis(Axis(0)), kernel, spec, cols.view_mut());
                     let grad_w = matmul(dy.view(), cols.t());
-                    // cols is not needed any more: its memory takes ∂L/∂cols.
-                    let mut grad_cols = cols;
-                    matmul_into(weight.t(), dy.view(), grad_cols.view_mut(), false);
-                    col2im_add(
-                        grad_cols.view_mut(),
-                        kernel,
-                        spec,
-                        grad_x_b.insert_axis(Axis(0)),
-                    );
+                    if let (Some(fast), Some(spread)) = (&fast, spread) {
+                        let dy_b = dy_b.as_standard_layout();
+                        // SAFETY: A is f32 and the processor has AVX-512 (checked by
+                        // `implicit_backward`); grad_x_b is this image's c_in · h · w
+                        // contiguous gradient, which `image` writes in full.
+                        unsafe {
+                            fast.image(
+                                as_f32(standard(&dy_b)),
+                                spread,
+                                grad_x_b.as_mut_ptr().cast::<f32>(),
+                            )
+                        };
+                    } else {
+                        grad_x_b.fill(MaybeUninit::new(A::zero()));
+                        // SAFETY: every element of this image's gradient was written just above.
+                        let grad_x_b = unsafe { grad_x_b.assume_init() };
+                        // cols is not needed any more: its memory takes ∂L/∂cols.
+                        let mut grad_cols = cols;
+                        matmul_into(weight.t(), dy.view(), grad_cols.view_mut(), false);
+                        col2im_add(
+                            grad_cols.view_mut(),
+                            kernel,
+                            spec,
+                            grad_x_b.insert_axis(Axis(0)),
+                        );
+                    }
                     (grad_w, dy.sum_axis(Axis(1)))
                 },
             )
@@ -282,6 +400,39 @@ impl<A: Real> Layer<A> for Conv2d<A> {
             self.spec.stride[0]
         )
     }
+}
+
+/// How [`Conv2d::forward`] computes its product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// The fastest route that applies: the implicit-im2col kernel for `f32` with stride 1 on
+    /// a processor with AVX-512, im2col and a matrix product otherwise.
+    #[default]
+    Auto,
+    /// Always an explicit im2col matrix and a matrix product (the tests compare the two).
+    Im2col,
+}
+
+/// The elements of a standard-layout array, in order.
+fn standard<A, S: ndarray::Data<Elem = A>, D: ndarray::Dimension>(
+    a: &ndarray::ArrayBase<S, D>,
+) -> &[A] {
+    a.as_slice().expect("a standard-layout array is one slice")
+}
+
+/// `values` as `f32`s.
+///
+/// # Panics
+///
+/// If `A` is not `f32`: callers check first.
+fn as_f32<A: 'static>(values: &[A]) -> &[f32] {
+    assert_eq!(
+        TypeId::of::<A>(),
+        TypeId::of::<f32>(),
+        "as_f32 on another type"
+    );
+    // SAFETY: A is f32, checked just above, so this is the same slice with its own type.
+    unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<f32>(), values.len()) }
 }
 
 /// One worker's scratch matrices, all `len` columns wide: in the forward pass cols
