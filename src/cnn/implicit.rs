@@ -169,18 +169,17 @@ impl Forward {
     pub(crate) unsafe fn image(&self, x: &[f32], spread: &mut Vec<f32>, y: *mut f32) {
         self.spread(x, spread);
         let [oh, ow] = self.output;
-        let blocks = self.out_channels.div_ceil(ROWS);
-        let mut groups = self.vectors.chunks_exact(3);
-        for group in &mut groups {
-            for block in 0..blocks {
+        // Block by block: a block's packed weights stay in the level-1 cache while the tiles
+        // walk the image (measured a little faster than tile by tile on shapes (a) and (b)).
+        for block in 0..self.out_channels.div_ceil(ROWS) {
+            let mut groups = self.vectors.chunks_exact(3);
+            for group in &mut groups {
                 // SAFETY: the caller guarantees AVX-512 and `y`; `tile` checks its reads
                 // against the spread image's length.
                 unsafe {
                     self.tile::<3>(spread, block, [group[0], group[1], group[2]], y, oh * ow)
                 };
             }
-        }
-        for block in 0..blocks {
             // SAFETY: as above.
             match *groups.remainder() {
                 [a, b] => unsafe { self.tile::<2>(spread, block, [a, b], y, oh * ow) },
