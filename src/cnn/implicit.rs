@@ -16,9 +16,10 @@
 //! The product itself is a small register-blocked kernel: 8 output channels times 3 × 16
 //! output positions, 24 running sums held in AVX-512 registers, one multiply-add of a
 //! broadcast weight and 16 image values per instruction. (Three vectors of positions measured
-//! a little faster than two: each weight broadcast then serves three multiply-adds.) Everything else in the layer (the
-//! weight gradient, other element types, other processors, strides above 1) uses the im2col
-//! route of `conv2d.rs`; `tests/cnn.rs` checks that both give the same outputs.
+//! a little faster than two: each weight broadcast then serves three multiply-adds.)
+//! Everything else in the layer (the weight gradient, other element types, other processors,
+//! strides above 1) uses the im2col route of `conv2d.rs`; `tests/cnn.rs` checks that both give
+//! the same outputs.
 //!
 //! The backward pass's ∂L/∂x is a convolution too, of ∂L/∂y with the kernel turned by 180°
 //! and its two channel axes swapped (chapter 4: the input gradient is the full convolution of
@@ -136,8 +137,13 @@ impl Forward {
                 packed[(block * taps + k) * ROWS + lane] = value;
             }
         }
-        // The farthest read: the last tap, from the last vector's position, 16 floats wide.
-        let last = vectors.last().map_or(0, |&(i, j, _)| i * row_stride + j);
+        // The farthest read: the last tap (the largest offset), from the largest vector
+        // position, 16 floats wide.
+        let last = vectors
+            .iter()
+            .map(|&(i, j, _)| i * row_stride + j)
+            .max()
+            .unwrap_or(0);
         let spread_len = left + offsets.last().copied().unwrap_or(0) + last + LANES;
         Some(Forward {
             channels,
@@ -235,15 +241,16 @@ impl Forward {
             sums[lane] = [_mm512_set1_ps(self.bias[o]); V];
         }
         let base = spread.as_ptr();
-        let farthest = self.offsets[taps - 1] + starts[V - 1] + LANES;
+        // The last tap has the largest offset (each of c, p, q is at its largest).
+        let farthest = self.offsets[taps - 1] + starts.iter().max().copied().unwrap_or(0) + LANES;
         assert!(
             farthest <= spread.len(),
             "implicit forward: a read would end at {farthest}, past the spread image's {}",
             spread.len()
         );
         for (&offset, w) in self.offsets.iter().zip(weights.chunks_exact(ROWS)) {
-            // SAFETY: offset + start + 16 ≤ farthest ≤ spread.len() for every tap and vector
-            // (offsets grow with the tap, starts with the vector), checked above.
+            // SAFETY: offset + start + 16 ≤ farthest ≤ spread.len() for every tap and vector,
+            // checked above.
             let x = starts.map(|start| unsafe { _mm512_loadu_ps(base.add(offset + start)) });
             for (sum, &w) in sums.iter_mut().zip(w) {
                 let w = _mm512_set1_ps(w);
