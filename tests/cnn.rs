@@ -11,7 +11,7 @@ use descent::cnn::{
 };
 use descent::conv::{ConvSpec, Padding, conv2d, conv2d_backward};
 use descent::gradcheck::{STEP, assert_gradients_match, numeric_gradient};
-use ndarray::{Array, ArrayD, Ix4, IxDyn, array};
+use ndarray::{Array, ArrayD, Ix4, IxDyn, ShapeBuilder, array};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -163,6 +163,15 @@ fn the_implicit_kernel_equals_the_direct_sums_forward_and_backward() {
             .backward(dy.mapv(|v| v as f32).into_dyn().view())
             .mapv(f64::from);
         let scale = 1.0 + gradients.grad_x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        // The same gradient handed over in another memory layout gives the same answer.
+        let mut dy_f = ndarray::Array4::<f32>::zeros(dy.raw_dim().f());
+        dy_f.assign(&dy.mapv(|v| v as f32));
+        layer.forward(x32.view());
+        let column_major = layer.backward(dy_f.view().into_dyn()).mapv(f64::from);
+        assert!(
+            column_major.abs_diff_eq(&grad_x, 1e-6),
+            "∂L/∂y in column-major order"
+        );
         assert!(
             grad_x.abs_diff_eq(&gradients.grad_x.into_dyn(), 1e-4 * scale),
             "∂L/∂x off for x {:?}, w {:?}, {spec:?}",

@@ -20,6 +20,9 @@
 //! matrices would be 19 MB against the input's 2 MB. Each image's output is written straight
 //! into place (no transpose afterwards). The per-image weight gradients are added up in image
 //! order, so the result does not depend on how many threads ran.
+//!
+//! On a processor with AVX-512, `f32` layers at stride 1 compute the forward product and
+//! ∂L/∂x with the implicit-im2col kernel of `implicit.rs` instead (see [`Engine`]).
 
 use std::any::TypeId;
 use std::mem::MaybeUninit;
@@ -54,7 +57,8 @@ pub struct Conv2d<A = f32> {
     pub grad_bias: Array1<A>,
     /// Padding and stride.
     pub spec: ConvSpec,
-    /// How the forward pass computes (the backward pass always uses im2col).
+    /// Which route the forward product and ∂L/∂x take (the weight gradient always uses
+    /// im2col and a matrix product).
     pub engine: Engine,
     /// A copy of the input, kept by `forward` for `backward`.
     cache: Option<Array4<A>>,
@@ -308,10 +312,10 @@ impl<A: Real> Layer<A> for Conv2d<A> {
                 },
                 |(scratch, spread), ((mut grad_x_b, dy_b), x_b)| {
                     let [mut cols, mut dy] = scratch.views();
+                    // ∂L/∂y may come in any layout: `to_shape` copies only if it must.
                     dy.assign(
                         &dy_b
-                            .view()
-                            .into_shape_with_order((c_out, oh * ow))
+                            .to_shape(((c_out, oh * ow), ndarray::Order::RowMajor))
                             .expect("one row per output channel"),
                     );
                     im2col_into(x_b.insert_axis(Axis(0)), kernel, spec, cols.view_mut());
@@ -402,11 +406,11 @@ impl<A: Real> Layer<A> for Conv2d<A> {
     }
 }
 
-/// How [`Conv2d::forward`] computes its product.
+/// How a [`Conv2d`] computes its forward product and ∂L/∂x.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Engine {
-    /// The fastest route that applies: the implicit-im2col kernel for `f32` with stride 1 on
-    /// a processor with AVX-512, im2col and a matrix product otherwise.
+    /// The fastest route that applies: the implicit-im2col kernel (`implicit.rs`) for `f32`
+    /// with stride 1 on a processor with AVX-512, im2col and a matrix product otherwise.
     #[default]
     Auto,
     /// Always an explicit im2col matrix and a matrix product (the tests compare the two).
