@@ -101,6 +101,17 @@ fn conv2d_equals_chapter_4_direct_sums() {
 
 #[test]
 fn the_implicit_kernel_equals_the_direct_sums_forward_and_backward() {
+    // (c_in, c_out, kw) with kw · c_in a multiple of the kernel's taps per block (24 / V);
+    // 120 channels are a full block of 64 and a partial one.
+    const FILLED: [(usize, usize, usize); 7] = [
+        (8, 16, 3),
+        (4, 32, 3),
+        (8, 48, 1),
+        (2, 64, 3),
+        (6, 128, 1),
+        (32, 64, 3),
+        (2, 120, 3),
+    ];
     // `Engine::Auto` runs the implicit-im2col kernel for f32, stride 1, on processors with
     // AVX-512 (elsewhere both engines are the im2col route and this compares it with itself).
     // Shapes cover widths below, at and past one 16-float register, channel counts that are
@@ -108,12 +119,23 @@ fn the_implicit_kernel_equals_the_direct_sums_forward_and_backward() {
     // route), even and odd kernels, and every kind of padding.
     let mut rng = ChaCha8Rng::seed_from_u64(SEED + 9);
     for trial in 0..40 {
+        // Up to 9 images (more than one group of 8 in the backward pass), and up to 70
+        // output channels (more than one block of the weight-gradient kernel).
         let (n, c_in, c_out) = (
-            rng.random_range(1..4),
+            rng.random_range(1..10),
             rng.random_range(1..18),
-            rng.random_range(1..20),
+            rng.random_range(1..71),
         );
-        let (kh, kw) = (rng.random_range(1..6), rng.random_range(1..6));
+        let (kh, mut kw) = (rng.random_range(1..6), rng.random_range(1..6));
+        // The first trials fill the weight-gradient kernel's blocks, once for each of its
+        // register shapes (16, 32, 48 and 64 output channels), and in two blocks of 64.
+        let (c_in, c_out) = match FILLED.get(trial) {
+            Some(&(c_in, c_out, k)) => {
+                kw = k;
+                (c_in, c_out)
+            }
+            None => (c_in, c_out),
+        };
         let (h, w) = (rng.random_range(kh..24), rng.random_range(kw..40));
         let padding = match trial % 4 {
             0 => Padding::Valid,
@@ -152,7 +174,8 @@ fn the_implicit_kernel_equals_the_direct_sums_forward_and_backward() {
             "im2col route off for {spec:?}"
         );
 
-        // ∂L/∂x runs through the same kernel (with the kernel turned by 180°).
+        // ∂L/∂x runs through the same kernel (with the kernel turned by 180°), and ∂L/∂W
+        // through the weight-gradient kernel.
         let dy = random(expected.shape(), &mut rng)
             .into_dimensionality::<Ix4>()
             .unwrap();
@@ -162,6 +185,25 @@ fn the_implicit_kernel_equals_the_direct_sums_forward_and_backward() {
         let grad_x = layer
             .backward(dy.mapv(|v| v as f32).into_dyn().view())
             .mapv(f64::from);
+        // Sums of up to 9 · 39 · 40 products: a looser bound than for the outputs.
+        let scale_w = 1.0 + gradients.grad_w.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(
+            layer
+                .grad_weight
+                .mapv(f64::from)
+                .abs_diff_eq(&gradients.grad_w, 1e-5 * scale_w),
+            "∂L/∂W off for x {:?}, w {:?}, {spec:?}",
+            x.shape(),
+            weight.shape()
+        );
+        let scale_b = 1.0 + gradients.grad_b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(
+            layer
+                .grad_bias
+                .mapv(f64::from)
+                .abs_diff_eq(&gradients.grad_b, 1e-5 * scale_b),
+            "∂L/∂b off"
+        );
         let scale = 1.0 + gradients.grad_x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         // The same gradient handed over in another memory layout gives the same answer.
         let mut dy_f = ndarray::Array4::<f32>::zeros(dy.raw_dim().f());

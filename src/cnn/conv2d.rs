@@ -29,12 +29,12 @@ use std::mem::MaybeUninit;
 
 use ndarray::parallel::prelude::*;
 use ndarray::{
-    Array1, Array2, Array4, ArrayD, ArrayView2, ArrayView4, ArrayViewD, ArrayViewMut2,
-    ArrayViewMut4, Axis, Ix4,
+    Array1, Array2, Array4, ArrayD, ArrayView, ArrayView2, ArrayView4, ArrayViewD, ArrayViewMut,
+    ArrayViewMut2, ArrayViewMut4, Axis, Dimension, Ix4, ShapeBuilder,
 };
 use rand::Rng;
 
-use super::matmul::{matmul, matmul_into};
+use super::matmul::matmul_into;
 use super::{Layer, Param, Real, he_normal, implicit};
 use crate::conv::matrix::{col2im_add, im2col_into};
 use crate::conv::{ConvSpec, Padding};
@@ -222,6 +222,16 @@ impl<A: Real> Conv2d<A> {
         implicit::Forward::new(turned, &zeros, output, pads)
     }
 
+    /// The implicit kernel for ∂L/∂W on images of shape [h, w], where it applies (as for
+    /// [`Conv2d::implicit_forward`], and when the channel counts fill its blocks).
+    fn implicit_weight_gradient(&self, input: [usize; 2]) -> Option<implicit::WeightGradient> {
+        if !self.implicit_applies() {
+            return None;
+        }
+        let (c_out, c_in, kh, kw) = self.weight.dim();
+        implicit::WeightGradient::new([c_out, c_in, kh, kw], input, self.spec.pads([kh, kw]))
+    }
+
     fn implicit_applies(&self) -> bool {
         TypeId::of::<A>() == TypeId::of::<f32>()
             && self.engine == Engine::Auto
@@ -295,68 +305,104 @@ impl<A: Real> Layer<A> for Conv2d<A> {
             grad_y.shape(),
             [n, c_out, oh, ow]
         );
+        let grad_y = grad_y.into_dimensionality::<Ix4>().expect("checked above");
         let weight = self.weight_rows();
         let rows = weight.ncols();
         let spec = self.spec;
         let mut grad_x = Array4::<A>::uninit((n, c_in, h, w));
-        let fast = self.implicit_backward([oh, ow]);
-        let per_image: Vec<(Array2<A>, Array1<A>)> = grad_x
-            .axis_iter_mut(Axis(0))
+        let fast_x = self.implicit_backward([oh, ow]);
+        let fast_w = self.implicit_weight_gradient([h, w]);
+        // One (∂L/∂W, ∂L/∂b) per group of images, each summed in image order by one thread.
+        let per_group: Vec<(Array2<A>, Array1<A>)> = grad_x
+            .axis_chunks_iter_mut(Axis(0), GROUP)
             .into_par_iter()
-            .zip(grad_y.axis_iter(Axis(0)))
-            .zip(x.axis_iter(Axis(0)))
+            .zip(grad_y.axis_chunks_iter(Axis(0), GROUP))
+            .zip(x.axis_chunks_iter(Axis(0), GROUP))
             .map_init(
-                || {
-                    let spread = fast.as_ref().map(implicit::Forward::scratch);
-                    (Scratch::new([rows, c_out], oh * ow), spread)
+                || Workspace {
+                    matrices: Scratch::new([rows, c_out], oh * ow),
+                    spread: fast_x.as_ref().map(implicit::Forward::scratch),
+                    weight: fast_w.as_ref().map(implicit::WeightGradient::scratch),
                 },
-                |(scratch, spread), ((mut grad_x_b, dy_b), x_b)| {
-                    let [mut cols, mut dy] = scratch.views();
-                    // ∂L/∂y may come in any layout: `to_shape` copies only if it must.
-                    dy.assign(
-                        &dy_b
-                            .to_shape(((c_out, oh * ow), ndarray::Order::RowMajor))
-                            .expect("one row per output channel"),
-                    );
-                    im2col_into(x_b.insert_axis(Axis(0)), kernel, spec, cols.view_mut());
-                    let grad_w = matmul(dy.view(), cols.t());
-                    if let (Some(fast), Some(spread)) = (&fast, spread) {
-                        let dy_b = dy_b.as_standard_layout();
-                        // SAFETY: A is f32 and the processor has AVX-512 (checked by
-                        // `implicit_backward`); grad_x_b is this image's c_in · h · w
-                        // contiguous gradient, which `image` writes in full.
-                        unsafe {
-                            fast.image(
-                                as_f32(standard(&dy_b)),
-                                spread,
-                                grad_x_b.as_mut_ptr().cast::<f32>(),
-                            )
-                        };
+                |work, ((mut grad_x_g, dy_g), x_g)| {
+                    // Column-major for `matmul`, which writes that layout fastest; row-major
+                    // for the implicit kernel, which writes it as [c_out, c_in, kh, kw].
+                    let mut grad_w = if fast_w.is_some() {
+                        Array2::<A>::zeros((c_out, rows))
                     } else {
-                        grad_x_b.fill(MaybeUninit::new(A::zero()));
-                        // SAFETY: every element of this image's gradient was written just above.
-                        let grad_x_b = unsafe { grad_x_b.assume_init() };
-                        // cols is not needed any more: its memory takes ∂L/∂cols.
-                        let mut grad_cols = cols;
-                        matmul_into(weight.t(), dy.view(), grad_cols.view_mut(), false);
-                        col2im_add(
-                            grad_cols.view_mut(),
-                            kernel,
-                            spec,
-                            grad_x_b.insert_axis(Axis(0)),
-                        );
+                        Array2::<A>::zeros((c_out, rows).f())
+                    };
+                    let mut grad_b = Array1::<A>::zeros(c_out);
+                    for ((mut grad_x_b, dy_b), x_b) in grad_x_g
+                        .outer_iter_mut()
+                        .zip(dy_g.outer_iter())
+                        .zip(x_g.outer_iter())
+                    {
+                        let [mut cols, mut dy] = work.matrices.views();
+                        // The matrix products want ∂L/∂y as a [c_out, oh · ow] matrix; it may
+                        // come in any layout, so it is copied (only when they run).
+                        if fast_w.is_none() || fast_x.is_none() {
+                            dy.assign(
+                                &dy_b
+                                    .to_shape(((c_out, oh * ow), ndarray::Order::RowMajor))
+                                    .expect("one row per output channel"),
+                            );
+                        }
+                        for (grad_b, dy_o) in grad_b.iter_mut().zip(dy_b.outer_iter()) {
+                            *grad_b += dy_o.sum();
+                        }
+                        if let (Some(plan), Some(sums)) = (&fast_w, &mut work.weight) {
+                            plan.accumulate(f32_view(x_b), f32_view(dy_b), sums);
+                        } else {
+                            im2col_into(x_b.insert_axis(Axis(0)), kernel, spec, cols.view_mut());
+                            matmul_into(dy.view(), cols.t(), grad_w.view_mut(), true);
+                        }
+                        if let (Some(fast), Some(spread)) = (&fast_x, &mut work.spread) {
+                            let dy_b = dy_b.as_standard_layout();
+                            // SAFETY: A is f32 and the processor has AVX-512 (checked by
+                            // `implicit_backward`); grad_x_b is this image's c_in · h · w
+                            // contiguous gradient, which `image` writes in full.
+                            unsafe {
+                                fast.image(
+                                    as_f32(standard(&dy_b)),
+                                    spread,
+                                    grad_x_b.as_mut_ptr().cast::<f32>(),
+                                )
+                            };
+                        } else {
+                            grad_x_b.fill(MaybeUninit::new(A::zero()));
+                            // SAFETY: every element of this image's gradient was written just
+                            // above.
+                            let grad_x_b = unsafe { grad_x_b.assume_init() };
+                            // cols is not needed any more: its memory takes ∂L/∂cols.
+                            let mut grad_cols = cols;
+                            matmul_into(weight.t(), dy.view(), grad_cols.view_mut(), false);
+                            col2im_add(
+                                grad_cols.view_mut(),
+                                kernel,
+                                spec,
+                                grad_x_b.insert_axis(Axis(0)),
+                            );
+                        }
                     }
-                    (grad_w, dy.sum_axis(Axis(1)))
+                    if let (Some(plan), Some(sums)) = (&fast_w, &mut work.weight) {
+                        let grad_w = grad_w
+                            .view_mut()
+                            .into_shape_with_order((c_out, c_in, kernel[0], kernel[1]))
+                            .expect("a standard-layout matrix");
+                        plan.drain_into(sums, f32_view_mut(grad_w));
+                    }
+                    (grad_w, grad_b)
                 },
             )
             .collect();
-        // Each image's weight gradient is column-major (see `matmul`): add them up in that
-        // layout, in image order whatever the number of threads, then once into `grad_weight`.
-        let mut images = per_image.into_iter();
-        if let Some((mut grad_w, mut grad_b)) = images.next() {
-            for (image_w, image_b) in images {
-                grad_w += &image_w;
-                grad_b += &image_b;
+        // Add the groups up in order, whatever the number of threads, then once into
+        // `grad_weight`.
+        let mut groups = per_group.into_iter();
+        if let Some((mut grad_w, mut grad_b)) = groups.next() {
+            for (group_w, group_b) in groups {
+                grad_w += &group_w;
+                grad_b += &group_b;
             }
             let mut grad_w_rows = self
                 .grad_weight
@@ -437,6 +483,44 @@ fn as_f32<A: 'static>(values: &[A]) -> &[f32] {
     );
     // SAFETY: A is f32, checked just above, so this is the same slice with its own type.
     unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<f32>(), values.len()) }
+}
+
+/// Images per group in the backward pass. One thread adds up a group's weight gradient in
+/// image order, and the groups' sums are added in group order, so the result does not depend
+/// on the number of threads.
+const GROUP: usize = 8;
+
+/// One worker's buffers in the backward pass: the im2col route's matrices, and the implicit
+/// kernels' buffers where those apply.
+struct Workspace<A> {
+    matrices: Scratch<A, 2>,
+    spread: Option<Vec<f32>>,
+    weight: Option<implicit::WeightScratch>,
+}
+
+/// `view` with its elements as `f32`.
+///
+/// # Panics
+///
+/// If `A` is not `f32`: callers check first.
+fn f32_view<A: 'static, D: Dimension>(view: ArrayView<'_, A, D>) -> ArrayView<'_, f32, D> {
+    assert_eq!(TypeId::of::<A>(), TypeId::of::<f32>(), "f32_view on another type");
+    // SAFETY: A is f32, checked just above: the same view with its own element type, for the
+    // same lifetime.
+    unsafe { view.raw_view().cast::<f32>().deref_into_view() }
+}
+
+/// `view` with its elements as `f32`, writable.
+///
+/// # Panics
+///
+/// If `A` is not `f32`: callers check first.
+fn f32_view_mut<A: 'static, D: Dimension>(
+    mut view: ArrayViewMut<'_, A, D>,
+) -> ArrayViewMut<'_, f32, D> {
+    assert_eq!(TypeId::of::<A>(), TypeId::of::<f32>(), "f32_view_mut on another type");
+    // SAFETY: as for `f32_view`; the mutable borrow moves into the result.
+    unsafe { view.raw_view_mut().cast::<f32>().deref_into_view_mut() }
 }
 
 /// One worker's scratch matrices, all `len` columns wide: in the forward pass cols

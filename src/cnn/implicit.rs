@@ -25,7 +25,9 @@
 //! and its two channel axes swapped (chapter 4: the input gradient is the full convolution of
 //! the output gradient with the kernel), so the layer runs it through the same kernel.
 
-use ndarray::ArrayView4;
+use ndarray::{
+    ArrayView2, ArrayView3, ArrayView4, ArrayViewMut2, ArrayViewMut3, ArrayViewMut4, Axis, s,
+};
 
 use crate::conv::{ConvSpec, Padding};
 
@@ -161,7 +163,9 @@ impl Forward {
         })
     }
 
-    /// A buffer for [`Forward::image`]'s spread copy.
+    /// A buffer for [`Forward::image`]'s spread copy, all zeros. Pass [`Forward::image`] only
+    /// buffers made by this plan: it writes just the image's pixels and relies on the rest
+    /// being zero.
     pub(crate) fn scratch(&self) -> Vec<f32> {
         vec![0.0; self.spread_len]
     }
@@ -205,8 +209,12 @@ impl Forward {
             x.len(),
             self.channels
         );
-        spread.clear();
-        spread.resize(self.spread_len, 0.0);
+        // Only the image's pixels are written below, the same ones for every image of this
+        // plan, so everything else stays zero from the buffer's creation by `scratch`.
+        if spread.len() != self.spread_len {
+            spread.clear();
+            spread.resize(self.spread_len, 0.0);
+        }
         let [top, left] = self.before;
         for (c, channel) in x.chunks_exact(h * w).enumerate() {
             for (a, row) in channel.chunks_exact(w).enumerate() {
@@ -284,4 +292,388 @@ impl Forward {
     ) {
         unreachable!("the implicit forward kernel needs AVX-512")
     }
+}
+
+/// The weight gradient ∂L/∂W without an im2col matrix, for `f32` on processors with AVX-512.
+///
+/// ∂L/∂W[o, c, p, q] = Σ_images Σ_(i, j) ∂L/∂y[o, i, j] · x_padded[c, i + p, j + q]: for every
+/// output position, an outer product of the output gradient's c_out values with the input
+/// values under the kernel. The kernel holds 16 · V output channels (V registers) by T taps
+/// in 24 register sums, and walks the output positions one by one: per position it loads V
+/// vectors of ∂L/∂y and multiplies them by T broadcast input values.
+///
+/// To make both reads plain runs of memory, both arrays are first turned channels-last:
+/// ∂L/∂y as [position, c_out] (padded with zero channels to a multiple of 16 · V), and the
+/// input, with its padding, as [row, column, c_in]. In that layout the taps (q, c) of one
+/// kernel row p are kw · c_in consecutive floats, so a block of T taps is T consecutive
+/// floats; a block that runs past the row's last tap reads into the next pixel, and those
+/// sums are simply not kept. The sums stay in memory between images (a load and a store of
+/// 24 registers per image and block), so one scratch adds up any number of images.
+pub(crate) struct WeightGradient {
+    channels: usize,
+    input: [usize; 2],
+    output: [usize; 2],
+    kernel: [usize; 2],
+    /// Zero rows above the image, and zero columns before it.
+    before: [usize; 2],
+    /// Pixels per row of the padded image.
+    padded_width: usize,
+    /// Floats of the channels-last padded image, with room for the last block's extra reads.
+    spread_len: usize,
+    out_channels: usize,
+    /// c_out rounded up to whole blocks of 16 · V channels.
+    padded_out: usize,
+    /// Registers of output channels per block (V); the taps per block are 24 / V.
+    vectors: usize,
+    /// Blocks of taps per kernel row.
+    tap_blocks: usize,
+}
+
+/// One worker's buffers for [`WeightGradient`]: the channels-last copies of one image and
+/// its output gradient, and the running sums of every block.
+pub(crate) struct WeightScratch {
+    spread: Vec<f32>,
+    gradient: Vec<f32>,
+    sums: Vec<f32>,
+}
+
+/// Register sums per weight-gradient block.
+const SUMS: usize = 24;
+
+impl WeightGradient {
+    /// The plan for a weight of shape `[c_out, c_in, kh, kw]` at stride 1 on images of `input`
+    /// = [h, w] with `pads` = [(top, bottom), (left, right)], or `None` on a processor without
+    /// AVX-512 or when more than a quarter of the kernel's work would go to padding channels
+    /// or to taps past a kernel row.
+    pub(crate) fn new(
+        weight: [usize; 4],
+        input: [usize; 2],
+        pads: [(usize, usize); 2],
+    ) -> Option<Self> {
+        let [c_out, channels, kh, kw] = weight;
+        let [(top, bottom), (left, right)] = pads;
+        let padded = [top + input[0] + bottom, left + input[1] + right];
+        if !available() || padded[0] < kh || padded[1] < kw || channels == 0 {
+            return None;
+        }
+        let vectors = c_out.div_ceil(LANES).min(4);
+        let padded_out = c_out.div_ceil(LANES * vectors) * LANES * vectors;
+        let taps = SUMS / vectors;
+        let run = kw * channels;
+        let tap_blocks = run.div_ceil(taps);
+        // Work done against work needed: at most 5 : 4.
+        if 4 * padded_out * tap_blocks * taps > 5 * c_out * run {
+            return None;
+        }
+        let output = [padded[0] + 1 - kh, padded[1] + 1 - kw];
+        let natural = padded[0] * padded[1] * channels;
+        let farthest =
+            ((output[0] - 1 + kh - 1) * padded[1] + output[1] - 1) * channels + tap_blocks * taps;
+        Some(WeightGradient {
+            channels,
+            input,
+            output,
+            kernel: [kh, kw],
+            before: [top, left],
+            padded_width: padded[1],
+            spread_len: natural.max(farthest),
+            out_channels: c_out,
+            padded_out,
+            vectors,
+            tap_blocks,
+        })
+    }
+
+    /// Floats of running sums: one block of 24 registers per (channel block, kernel row, tap
+    /// block).
+    fn sums_len(&self) -> usize {
+        self.padded_out / (LANES * self.vectors) * self.kernel[0] * self.tap_blocks * SUMS * LANES
+    }
+
+    /// Fresh buffers, with every sum at zero.
+    pub(crate) fn scratch(&self) -> WeightScratch {
+        WeightScratch {
+            spread: vec![0.0; self.spread_len],
+            gradient: vec![0.0; self.output[0] * self.output[1] * self.padded_out],
+            sums: vec![0.0; self.sums_len()],
+        }
+    }
+
+    /// Adds one image's weight gradient to the sums in `scratch`: `x` is the image, [c_in, h,
+    /// w], and `grad_y` its output gradient, [c_out, oh, ow].
+    ///
+    /// # Panics
+    ///
+    /// If the shapes are not the plan's.
+    pub(crate) fn accumulate(
+        &self,
+        x: ArrayView3<f32>,
+        grad_y: ArrayView3<f32>,
+        scratch: &mut WeightScratch,
+    ) {
+        let ([h, w], [oh, ow]) = (self.input, self.output);
+        assert_eq!(
+            (x.dim(), grad_y.dim()),
+            ((self.channels, h, w), (self.out_channels, oh, ow)),
+            "implicit weight gradient: image and output gradient of the wrong shape"
+        );
+        let [top, left] = self.before;
+        let padded_height = scratch.spread.len() / (self.padded_width * self.channels);
+        let mut spread = ArrayViewMut3::from_shape(
+            (padded_height, self.padded_width, self.channels),
+            &mut scratch.spread[..padded_height * self.padded_width * self.channels],
+        )
+        .expect("the spread buffer holds the padded image");
+        // Row by row, [channel, column] → [column, channel]. Only the image's own pixels are
+        // written: the padding stays zero from `scratch`.
+        for (a, row) in x.axis_iter(Axis(1)).enumerate() {
+            transpose_into(row, spread.slice_mut(s![top + a, left..left + w, ..]));
+        }
+        let mut gradient =
+            ArrayViewMut3::from_shape((oh, ow, self.padded_out), &mut scratch.gradient)
+                .expect("the gradient buffer holds [oh, ow, padded c_out]");
+        for (i, row) in grad_y.axis_iter(Axis(1)).enumerate() {
+            transpose_into(row, gradient.slice_mut(s![i, .., ..self.out_channels]));
+        }
+        let per_block = SUMS * LANES;
+        let mut blocks = scratch.sums.chunks_exact_mut(per_block);
+        for channel_block in 0..self.padded_out / (LANES * self.vectors) {
+            for p in 0..self.kernel[0] {
+                for tap_block in 0..self.tap_blocks {
+                    let sums = blocks.next().expect("one sum block per tile");
+                    let at = Tile {
+                        row: p,
+                        first_tap: tap_block * (SUMS / self.vectors),
+                        first_channel: channel_block * LANES * self.vectors,
+                    };
+                    let (spread, gradient) = (&scratch.spread, &scratch.gradient);
+                    // SAFETY: `new` returned a plan, so the processor has AVX-512.
+                    unsafe {
+                        match self.vectors {
+                            1 => self.weight_tile::<24, 1>(spread, gradient, at, sums),
+                            2 => self.weight_tile::<12, 2>(spread, gradient, at, sums),
+                            3 => self.weight_tile::<8, 3>(spread, gradient, at, sums),
+                            _ => self.weight_tile::<6, 4>(spread, gradient, at, sums),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the sums in `scratch` to `grad_w` ([c_out, c_in, kh, kw], standard layout) and
+    /// sets them to zero.
+    ///
+    /// # Panics
+    ///
+    /// If `grad_w` has another shape or layout.
+    pub(crate) fn drain_into(&self, scratch: &mut WeightScratch, mut grad_w: ArrayViewMut4<f32>) {
+        let ([kh, kw], channels) = (self.kernel, self.channels);
+        assert_eq!(
+            grad_w.dim(),
+            (self.out_channels, channels, kh, kw),
+            "implicit weight gradient: the gradient has the wrong shape"
+        );
+        let grad_w = grad_w
+            .as_slice_mut()
+            .expect("implicit weight gradient: a standard-layout gradient");
+        let (taps, run, rows) = (SUMS / self.vectors, kw * channels, channels * kh * kw);
+        let width = LANES * self.vectors;
+        let mut blocks = scratch.sums.chunks_exact_mut(SUMS * LANES);
+        for first_channel in (0..self.padded_out).step_by(width) {
+            let used = width.min(self.out_channels - first_channel);
+            for p in 0..kh {
+                for tap_block in 0..self.tap_blocks {
+                    let sums = blocks.next().expect("one sum block per tile");
+                    for (t, row) in sums.chunks_exact_mut(width).enumerate() {
+                        let u = tap_block * taps + t;
+                        if u < run {
+                            // Tap u of kernel row p is (q, c) = (u / c_in, u % c_in).
+                            let at = (u % channels) * kh * kw + p * kw + u / channels;
+                            for (o, &sum) in row[..used].iter().enumerate() {
+                                grad_w[(first_channel + o) * rows + at] += sum;
+                            }
+                        }
+                        row.fill(0.0);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The running sums of T taps by 16 · V output channels, `sums` laid out [T][16 · V], plus
+    /// this image's contribution.
+    ///
+    /// # Safety
+    ///
+    /// The processor must have AVX-512.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn weight_tile<const T: usize, const V: usize>(
+        &self,
+        spread: &[f32],
+        gradient: &[f32],
+        at: Tile,
+        sums: &mut [f32],
+    ) {
+        use std::arch::x86_64::*;
+        let ([oh, ow], c, stride) = (self.output, self.channels, self.padded_out);
+        assert!(
+            ((oh - 1 + at.row) * self.padded_width + ow - 1) * c + at.first_tap + T
+                <= spread.len()
+                && ((oh - 1) * ow + ow - 1) * stride + at.first_channel + LANES * V
+                    <= gradient.len()
+                && sums.len() == T * V * LANES,
+            "implicit weight gradient: a read would leave its buffer"
+        );
+        let mut acc = [[_mm512_setzero_ps(); V]; T];
+        for (t, acc_t) in acc.iter_mut().enumerate() {
+            for (v, a) in acc_t.iter_mut().enumerate() {
+                // SAFETY: inside `sums`, whose length was checked above.
+                *a = unsafe { _mm512_loadu_ps(sums.as_ptr().add((t * V + v) * LANES)) };
+            }
+        }
+        for i in 0..oh {
+            let x = spread[((i + at.row) * self.padded_width) * c + at.first_tap..].as_ptr();
+            let dy = gradient[i * ow * stride + at.first_channel..].as_ptr();
+            for j in 0..ow {
+                // SAFETY: the last position (i, j) = (oh − 1, ow − 1) reads no further than the
+                // bounds checked above, and earlier positions read less far.
+                let d: [__m512; V] = std::array::from_fn(|v| unsafe {
+                    _mm512_loadu_ps(dy.add(j * stride + v * LANES))
+                });
+                for (t, acc_t) in acc.iter_mut().enumerate() {
+                    // SAFETY: as above.
+                    let b = _mm512_set1_ps(unsafe { *x.add(j * c + t) });
+                    for (a, &d) in acc_t.iter_mut().zip(&d) {
+                        *a = _mm512_fmadd_ps(b, d, *a);
+                    }
+                }
+            }
+        }
+        for (t, acc_t) in acc.iter().enumerate() {
+            for (v, &a) in acc_t.iter().enumerate() {
+                // SAFETY: inside `sums`, as for the loads.
+                unsafe { _mm512_storeu_ps(sums.as_mut_ptr().add((t * V + v) * LANES), a) };
+            }
+        }
+    }
+
+    /// Without AVX-512 there is no plan ([`WeightGradient::new`] says `None`), so this never
+    /// runs.
+    #[cfg(not(target_arch = "x86_64"))]
+    unsafe fn weight_tile<const T: usize, const V: usize>(
+        &self,
+        _: &[f32],
+        _: &[f32],
+        _: Tile,
+        _: &mut [f32],
+    ) {
+        unreachable!("the implicit weight-gradient kernel needs AVX-512")
+    }
+}
+
+/// Where a weight-gradient block sits: its kernel row, its first tap (q · c_in + c) in that
+/// row, and its first output channel.
+#[derive(Clone, Copy)]
+struct Tile {
+    row: usize,
+    first_tap: usize,
+    first_channel: usize,
+}
+
+/// `dst` ← `src`ᵀ, 16 × 16 blocks at a time with AVX-512 where both have rows of
+/// consecutive floats, element by element elsewhere.
+///
+/// # Panics
+///
+/// If `dst` is not `src`'s shape transposed.
+fn transpose_into(src: ArrayView2<f32>, mut dst: ArrayViewMut2<f32>) {
+    let (rows, cols) = src.dim();
+    assert_eq!(
+        dst.dim(),
+        (cols, rows),
+        "transpose_into: a [{rows}, {cols}] matrix into [{}, {}]",
+        dst.nrows(),
+        dst.ncols()
+    );
+    let fast = available()
+        && src.strides()[1] == 1
+        && dst.strides()[1] == 1
+        && src.strides()[0] >= 0
+        && dst.strides()[0] >= 0;
+    let (full_rows, full_cols) = if fast {
+        (rows / LANES * LANES, cols / LANES * LANES)
+    } else {
+        (0, 0)
+    };
+    let (src_stride, dst_stride) = (src.strides()[0], dst.strides()[0]);
+    for r in (0..full_rows).step_by(LANES) {
+        for c in (0..full_cols).step_by(LANES) {
+            // SAFETY: the processor has AVX-512 (checked above); rows r … r + 15 and columns
+            // c … c + 15 of src, and the transposed block of dst, lie inside the views, whose
+            // rows are runs of consecutive floats `stride` apart.
+            unsafe {
+                transpose_16(
+                    src.as_ptr().offset(r as isize * src_stride + c as isize),
+                    src_stride,
+                    dst.as_mut_ptr().offset(c as isize * dst_stride + r as isize),
+                    dst_stride,
+                )
+            };
+        }
+    }
+    // The strips the blocks did not cover: the last columns of src, then its last rows.
+    dst.slice_mut(s![full_cols.., ..])
+        .assign(&src.slice(s![.., full_cols..]).t());
+    dst.slice_mut(s![..full_cols, full_rows..])
+        .assign(&src.slice(s![full_rows.., ..full_cols]).t());
+}
+
+/// Transposes one 16 × 16 block in registers, in four rounds: round b (8, 4, 2, 1) swaps, in
+/// every 2b × 2b square, the b × b block right of the diagonal with the one below it.
+///
+/// # Safety
+///
+/// The processor must have AVX-512; `src` and `dst` must point at 16 rows of 16 floats each,
+/// `src_stride` and `dst_stride` floats apart, readable and writable respectively.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn transpose_16(src: *const f32, src_stride: isize, dst: *mut f32, dst_stride: isize) {
+    use std::arch::x86_64::*;
+    // SAFETY: row r is inside the caller's block.
+    let mut r: [__m512; LANES] =
+        std::array::from_fn(|i| unsafe { _mm512_loadu_ps(src.offset(i as isize * src_stride)) });
+    for b in [8, 4, 2, 1] {
+        // Lane j of an upper row keeps its value where bit b of j is clear and takes lane
+        // j − b of the lower row where it is set; the lower row keeps lanes with the bit set
+        // and takes lane j + b of the upper row elsewhere. Indices 16 and up pick the second
+        // operand.
+        let upper: [i32; LANES] =
+            std::array::from_fn(|j| if j & b == 0 { j } else { 16 + j - b } as i32);
+        let lower: [i32; LANES] =
+            std::array::from_fn(|j| if j & b == 0 { j + b } else { 16 + j } as i32);
+        // SAFETY: reads 16 i32s from arrays of 16.
+        let (upper, lower) = unsafe {
+            (
+                _mm512_loadu_si512(upper.as_ptr().cast()),
+                _mm512_loadu_si512(lower.as_ptr().cast()),
+            )
+        };
+        for i in (0..LANES).filter(|i| i & b == 0) {
+            let (a, c) = (r[i], r[i + b]);
+            r[i] = _mm512_permutex2var_ps(a, upper, c);
+            r[i + b] = _mm512_permutex2var_ps(a, lower, c);
+        }
+    }
+    for (i, row) in r.iter().enumerate() {
+        // SAFETY: row i is inside the caller's block.
+        unsafe { _mm512_storeu_ps(dst.offset(i as isize * dst_stride), *row) };
+    }
+}
+
+/// Without AVX-512 `transpose_into` never takes the block route.
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn transpose_16(_: *const f32, _: isize, _: *mut f32, _: isize) {
+    unreachable!("16 × 16 transposes need AVX-512")
 }
