@@ -6,6 +6,7 @@ Not part of CI. Run, from the repository root:
     pip install torch
     python3 scripts/pytorch_compare.py             # 3 rounds, about 5 minutes
     python3 scripts/pytorch_compare.py --rounds 5
+    python3 scripts/pytorch_compare.py --only c_32   # the benchmarks whose id contains c_32
 
 Both sides use the same thread count (1, then 2), NCHW float32 tensors, 3×3 kernels, stride 1,
 padding 1. "forward+backward" computes the input, weight and bias gradients. The training step
@@ -123,6 +124,9 @@ def benchmarks():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="rounds per benchmark (default 3)")
+    parser.add_argument("--only", default="", metavar="TEXT",
+                        help="run only the benchmarks whose criterion id contains TEXT, "
+                             "e.g. c_32 or forward_backward/2")
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error(f"--rounds must be at least 1, got {args.rounds}")
@@ -131,7 +135,10 @@ def main():
           "ratio = PyTorch time / descent time (above 1: descent is faster)")
     print("| benchmark | threads | descent | PyTorch | ratio | per-round ratios |")
     print("|---|---|---|---|---|---|")
-    for label, benchmark, folder, threads, step in benchmarks():
+    chosen = [b for b in benchmarks() if args.only in b[1]]
+    if not chosen:
+        parser.error(f"--only {args.only!r}: no benchmark id contains it")
+    for label, benchmark, folder, threads, step in chosen:
         torch.set_num_threads(threads)
         ours, theirs = [], []
         for _ in range(args.rounds):

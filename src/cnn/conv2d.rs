@@ -504,7 +504,11 @@ struct Workspace<A> {
 ///
 /// If `A` is not `f32`: callers check first.
 fn f32_view<A: 'static, D: Dimension>(view: ArrayView<'_, A, D>) -> ArrayView<'_, f32, D> {
-    assert_eq!(TypeId::of::<A>(), TypeId::of::<f32>(), "f32_view on another type");
+    assert_eq!(
+        TypeId::of::<A>(),
+        TypeId::of::<f32>(),
+        "f32_view on another type"
+    );
     // SAFETY: A is f32, checked just above: the same view with its own element type, for the
     // same lifetime.
     unsafe { view.raw_view().cast::<f32>().deref_into_view() }
@@ -518,7 +522,11 @@ fn f32_view<A: 'static, D: Dimension>(view: ArrayView<'_, A, D>) -> ArrayView<'_
 fn f32_view_mut<A: 'static, D: Dimension>(
     mut view: ArrayViewMut<'_, A, D>,
 ) -> ArrayViewMut<'_, f32, D> {
-    assert_eq!(TypeId::of::<A>(), TypeId::of::<f32>(), "f32_view_mut on another type");
+    assert_eq!(
+        TypeId::of::<A>(),
+        TypeId::of::<f32>(),
+        "f32_view_mut on another type"
+    );
     // SAFETY: as for `f32_view`; the mutable borrow moves into the result.
     unsafe { view.raw_view_mut().cast::<f32>().deref_into_view_mut() }
 }

@@ -519,8 +519,7 @@ impl WeightGradient {
         use std::arch::x86_64::*;
         let ([oh, ow], c, stride) = (self.output, self.channels, self.padded_out);
         assert!(
-            ((oh - 1 + at.row) * self.padded_width + ow - 1) * c + at.first_tap + T
-                <= spread.len()
+            ((oh - 1 + at.row) * self.padded_width + ow - 1) * c + at.first_tap + T <= spread.len()
                 && ((oh - 1) * ow + ow - 1) * stride + at.first_channel + LANES * V
                     <= gradient.len()
                 && sums.len() == T * V * LANES,
@@ -607,27 +606,106 @@ fn transpose_into(src: ArrayView2<f32>, mut dst: ArrayViewMut2<f32>) {
     } else {
         (0, 0)
     };
-    let (src_stride, dst_stride) = (src.strides()[0], dst.strides()[0]);
-    for r in (0..full_rows).step_by(LANES) {
-        for c in (0..full_cols).step_by(LANES) {
-            // SAFETY: the processor has AVX-512 (checked above); rows r … r + 15 and columns
-            // c … c + 15 of src, and the transposed block of dst, lie inside the views, whose
-            // rows are runs of consecutive floats `stride` apart.
-            unsafe {
-                transpose_16(
-                    src.as_ptr().offset(r as isize * src_stride + c as isize),
-                    src_stride,
-                    dst.as_mut_ptr().offset(c as isize * dst_stride + r as isize),
-                    dst_stride,
-                )
-            };
-        }
+    if full_rows > 0 && full_cols > 0 {
+        // SAFETY: the processor has AVX-512 (checked above); the first full_rows × full_cols
+        // floats of src, and their transposed place in dst, lie inside the views, whose rows
+        // are runs of consecutive floats.
+        unsafe {
+            transpose_blocks(
+                (src.as_ptr(), src.strides()[0]),
+                (dst.as_mut_ptr(), dst.strides()[0]),
+                [full_rows, full_cols],
+            )
+        };
     }
     // The strips the blocks did not cover: the last columns of src, then its last rows.
     dst.slice_mut(s![full_cols.., ..])
         .assign(&src.slice(s![.., full_cols..]).t());
     dst.slice_mut(s![..full_cols, full_rows..])
         .assign(&src.slice(s![full_rows.., ..full_cols]).t());
+}
+
+/// Transposes the first `size` = [rows, columns] of a matrix (both multiples of 16) at `src`
+/// into `dst`, block by block; each is (pointer, floats from one row to the next).
+///
+/// # Safety
+///
+/// As [`transpose_16`], for the whole `size`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn transpose_blocks(
+    (src, src_stride): (*const f32, isize),
+    (dst, dst_stride): (*mut f32, isize),
+    [rows, cols]: [usize; 2],
+) {
+    for r in (0..rows).step_by(LANES) {
+        for c in (0..cols).step_by(LANES) {
+            // SAFETY: block (r, c) lies inside the caller's matrices.
+            unsafe {
+                transpose_16(
+                    src.offset(r as isize * src_stride + c as isize),
+                    src_stride,
+                    dst.offset(c as isize * dst_stride + r as isize),
+                    dst_stride,
+                )
+            };
+        }
+    }
+}
+
+/// Without AVX-512 `transpose_into` never takes the block route.
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn transpose_blocks(_: (*const f32, isize), _: (*mut f32, isize), _: [usize; 2]) {
+    unreachable!("16 × 16 transposes need AVX-512")
+}
+
+/// One round of [`transpose_16`]: rows i and i + B, for every i with bit B clear, swap the
+/// lanes `indices` say.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn swap_round<const B: usize>(
+    mut r: [std::arch::x86_64::__m512; LANES],
+    indices: &[[i32; LANES]; 2],
+) -> [std::arch::x86_64::__m512; LANES] {
+    use std::arch::x86_64::*;
+    // SAFETY: reads 16 i32s from arrays of 16.
+    let (upper, lower) = unsafe {
+        (
+            _mm512_loadu_si512(indices[0].as_ptr().cast()),
+            _mm512_loadu_si512(indices[1].as_ptr().cast()),
+        )
+    };
+    for i in 0..LANES {
+        if i & B == 0 {
+            let (a, c) = (r[i], r[i + B]);
+            r[i] = _mm512_permutex2var_ps(a, upper, c);
+            r[i + B] = _mm512_permutex2var_ps(a, lower, c);
+        }
+    }
+    r
+}
+
+/// The lane indices of [`transpose_16`]'s rounds, b = 8, 4, 2, 1: lane j of an upper row
+/// keeps its value where bit b of j is clear and takes lane j − b of the lower row where it
+/// is set; the lower row keeps lanes with the bit set and takes lane j + b of the upper row
+/// elsewhere. Indices 16 and up pick the second operand (the lower row).
+const SWAPS: [[[i32; LANES]; 2]; 4] = [swaps(8), swaps(4), swaps(2), swaps(1)];
+
+const fn swaps(b: usize) -> [[i32; LANES]; 2] {
+    let mut indices = [[0; LANES]; 2];
+    let mut j = 0;
+    while j < LANES {
+        let (upper, lower) = if j & b == 0 {
+            (j, j + b)
+        } else {
+            (16 + j - b, 16 + j)
+        };
+        indices[0][j] = upper as i32;
+        indices[1][j] = lower as i32;
+        j += 1;
+    }
+    indices
 }
 
 /// Transposes one 16 × 16 block in registers, in four rounds: round b (8, 4, 2, 1) swaps, in
@@ -642,38 +720,14 @@ fn transpose_into(src: ArrayView2<f32>, mut dst: ArrayViewMut2<f32>) {
 unsafe fn transpose_16(src: *const f32, src_stride: isize, dst: *mut f32, dst_stride: isize) {
     use std::arch::x86_64::*;
     // SAFETY: row r is inside the caller's block.
-    let mut r: [__m512; LANES] =
+    let r: [__m512; LANES] =
         std::array::from_fn(|i| unsafe { _mm512_loadu_ps(src.offset(i as isize * src_stride)) });
-    for b in [8, 4, 2, 1] {
-        // Lane j of an upper row keeps its value where bit b of j is clear and takes lane
-        // j − b of the lower row where it is set; the lower row keeps lanes with the bit set
-        // and takes lane j + b of the upper row elsewhere. Indices 16 and up pick the second
-        // operand.
-        let upper: [i32; LANES] =
-            std::array::from_fn(|j| if j & b == 0 { j } else { 16 + j - b } as i32);
-        let lower: [i32; LANES] =
-            std::array::from_fn(|j| if j & b == 0 { j + b } else { 16 + j } as i32);
-        // SAFETY: reads 16 i32s from arrays of 16.
-        let (upper, lower) = unsafe {
-            (
-                _mm512_loadu_si512(upper.as_ptr().cast()),
-                _mm512_loadu_si512(lower.as_ptr().cast()),
-            )
-        };
-        for i in (0..LANES).filter(|i| i & b == 0) {
-            let (a, c) = (r[i], r[i + b]);
-            r[i] = _mm512_permutex2var_ps(a, upper, c);
-            r[i + b] = _mm512_permutex2var_ps(a, lower, c);
-        }
-    }
+    let r = swap_round::<8>(r, &SWAPS[0]);
+    let r = swap_round::<4>(r, &SWAPS[1]);
+    let r = swap_round::<2>(r, &SWAPS[2]);
+    let r = swap_round::<1>(r, &SWAPS[3]);
     for (i, row) in r.iter().enumerate() {
         // SAFETY: row i is inside the caller's block.
         unsafe { _mm512_storeu_ps(dst.offset(i as isize * dst_stride), *row) };
     }
-}
-
-/// Without AVX-512 `transpose_into` never takes the block route.
-#[cfg(not(target_arch = "x86_64"))]
-unsafe fn transpose_16(_: *const f32, _: isize, _: *mut f32, _: isize) {
-    unreachable!("16 × 16 transposes need AVX-512")
 }
