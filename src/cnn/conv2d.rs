@@ -18,11 +18,12 @@
 //! The layer keeps a copy of its input rather than the im2col matrices of the whole batch,
 //! and redoes im2col in the backward pass: for benchmark (b) of `benches/cnn.rs` those
 //! matrices would be 19 MB against the input's 2 MB. Each image's output is written straight
-//! into place (no transpose afterwards). The per-image weight gradients are added up in image
-//! order, so the result does not depend on how many threads ran.
+//! into place (no transpose afterwards). The backward pass takes the images in fixed groups of
+//! eight: one thread adds up a group's weight gradient in image order, and the groups' sums
+//! are added in group order, so the result does not depend on how many threads ran.
 //!
-//! On a processor with AVX-512, `f32` layers at stride 1 compute the forward product and
-//! ∂L/∂x with the implicit-im2col kernel of `implicit.rs` instead (see [`Engine`]).
+//! On a processor with AVX-512, `f32` layers at stride 1 compute the forward product, ∂L/∂x
+//! and ∂L/∂W with the implicit-im2col kernels of `implicit.rs` instead (see [`Engine`]).
 
 use std::any::TypeId;
 use std::mem::MaybeUninit;
@@ -57,8 +58,7 @@ pub struct Conv2d<A = f32> {
     pub grad_bias: Array1<A>,
     /// Padding and stride.
     pub spec: ConvSpec,
-    /// Which route the forward product and ∂L/∂x take (the weight gradient always uses
-    /// im2col and a matrix product).
+    /// Which route the forward product and the gradients take.
     pub engine: Engine,
     /// A copy of the input, kept by `forward` for `backward`.
     cache: Option<Array4<A>>,
@@ -452,11 +452,12 @@ impl<A: Real> Layer<A> for Conv2d<A> {
     }
 }
 
-/// How a [`Conv2d`] computes its forward product and ∂L/∂x.
+/// How a [`Conv2d`] computes its forward product, ∂L/∂x and ∂L/∂W.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Engine {
-    /// The fastest route that applies: the implicit-im2col kernel (`implicit.rs`) for `f32`
-    /// with stride 1 on a processor with AVX-512, im2col and a matrix product otherwise.
+    /// The fastest route that applies, product by product: the implicit-im2col kernels
+    /// (`implicit.rs`) for `f32` with stride 1 on a processor with AVX-512, where the channel
+    /// counts fill their blocks well enough; im2col and a matrix product otherwise.
     #[default]
     Auto,
     /// Always an explicit im2col matrix and a matrix product (the tests compare the two).

@@ -1,4 +1,4 @@
-//! The convolution's forward product without an im2col matrix, for `f32` on processors with
+//! The convolution's products without an im2col matrix, for `f32` on processors with
 //! AVX-512.
 //!
 //! Chapter 4 showed that row (c, p, q) of the im2col matrix is input channel c shifted by
@@ -17,13 +17,14 @@
 //! output positions, 24 running sums held in AVX-512 registers, one multiply-add of a
 //! broadcast weight and 16 image values per instruction. (Three vectors of positions measured
 //! a little faster than two: each weight broadcast then serves three multiply-adds.)
-//! Everything else in the layer (the weight gradient, other element types, other processors,
-//! strides above 1) uses the im2col route of `conv2d.rs`; `tests/cnn.rs` checks that both give
-//! the same outputs.
+//! Other element types, other processors and strides above 1 use the im2col route of
+//! `conv2d.rs`; `tests/cnn.rs` checks that both give the same outputs and gradients.
 //!
 //! The backward pass's ∂L/∂x is a convolution too, of ∂L/∂y with the kernel turned by 180°
 //! and its two channel axes swapped (chapter 4: the input gradient is the full convolution of
-//! the output gradient with the kernel), so the layer runs it through the same kernel.
+//! the output gradient with the kernel), so the layer runs it through the same kernel. The
+//! weight gradient is a different sum (over positions, not taps) and has a kernel of its own,
+//! [`WeightGradient`], which works on channels-last copies of the image and of ∂L/∂y.
 
 use ndarray::{
     ArrayView2, ArrayView3, ArrayView4, ArrayViewMut2, ArrayViewMut3, ArrayViewMut4, Axis, s,
