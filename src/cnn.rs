@@ -11,6 +11,8 @@ pub mod model;
 pub mod optim;
 pub mod train;
 pub mod weights;
+#[cfg(target_arch = "x86_64")]
+mod winograd;
 
 use std::fmt::Debug;
 use std::ops::{AddAssign, MulAssign, SubAssign};

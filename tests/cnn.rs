@@ -100,7 +100,7 @@ fn conv2d_equals_chapter_4_direct_sums() {
 }
 
 #[test]
-fn the_implicit_kernel_equals_the_direct_sums_forward_and_backward() {
+fn the_fast_kernels_equal_the_direct_sums_forward_and_backward() {
     // (c_in, c_out, kw) with kw · c_in a multiple of the kernel's taps per block (24 / V);
     // 120 channels are a full block of 64 and a partial one.
     const FILLED: [(usize, usize, usize); 7] = [
@@ -112,11 +112,13 @@ fn the_implicit_kernel_equals_the_direct_sums_forward_and_backward() {
         (32, 64, 3),
         (2, 120, 3),
     ];
-    // `Engine::Auto` runs the implicit-im2col kernel for f32, stride 1, on processors with
-    // AVX-512 (elsewhere both engines are the im2col route and this compares it with itself).
-    // Shapes cover widths below, at and past one 16-float register, channel counts that are
-    // not a multiple of the kernel's 8 (and some too small for it, which take the im2col
-    // route), even and odd kernels, and every kind of padding.
+    // For f32 at stride 1 on processors with AVX-512, `Engine::Auto` runs Winograd's
+    // algorithm for 3 × 3 kernels and the implicit-im2col kernels otherwise, `Engine::Implicit`
+    // the implicit-im2col kernels for every size (elsewhere all three engines are the im2col
+    // route, and this compares it with itself). Shapes cover widths below, at and past one
+    // 16-float register, odd and even output sizes, channel counts that are not a multiple of
+    // the kernels' blocks (and some too small for them, which take the im2col route), even
+    // and odd kernels, and every kind of padding.
     let mut rng = ChaCha8Rng::seed_from_u64(SEED + 9);
     for trial in 0..40 {
         // Up to 9 images (more than one group of 8 in the backward pass), and up to 70
@@ -126,7 +128,11 @@ fn the_implicit_kernel_equals_the_direct_sums_forward_and_backward() {
             rng.random_range(1..18),
             rng.random_range(1..71),
         );
-        let (kh, mut kw) = (rng.random_range(1..6), rng.random_range(1..6));
+        let (mut kh, mut kw) = (rng.random_range(1..6), rng.random_range(1..6));
+        // Every third trial is 3 × 3, the kernel size Winograd's algorithm handles.
+        if trial % 3 == 2 {
+            (kh, kw) = (3, 3);
+        }
         // The first trials fill the weight-gradient kernel's blocks, once for each of its
         // register shapes (16, 32, 48 and 64 output channels), and in two blocks of 64.
         let (c_in, c_out) = match FILLED.get(trial) {
@@ -155,71 +161,63 @@ fn the_implicit_kernel_equals_the_direct_sums_forward_and_backward() {
             .into_dimensionality::<Ix4>()
             .unwrap();
         let expected = conv2d(x.view(), weight.view(), bias.view(), spec).into_dyn();
-        let mut layer =
-            Conv2d::<f32>::from_parts(weight.mapv(|v| v as f32), bias.mapv(|v| v as f32), spec);
-        let x32 = x.mapv(|v| v as f32).into_dyn();
-        let fast = layer.forward(x32.view()).mapv(f64::from);
-        layer.engine = Engine::Im2col;
-        let im2col = layer.forward(x32.view()).mapv(f64::from);
-        // f32 sums of up to 17 · 5 · 5 products of standard normals: round-off ~1e-5 of the scale.
-        let tolerance = 1e-4 * (1.0 + expected.iter().fold(0.0f64, |m, v| m.max(v.abs())));
-        assert!(
-            fast.abs_diff_eq(&expected, tolerance),
-            "implicit kernel off for x {:?}, w {:?}, {spec:?}",
-            x.shape(),
-            weight.shape()
-        );
-        assert!(
-            im2col.abs_diff_eq(&expected, tolerance),
-            "im2col route off for {spec:?}"
-        );
-
-        // ∂L/∂x runs through the same kernel (with the kernel turned by 180°), and ∂L/∂W
-        // through the weight-gradient kernel.
         let dy = random(expected.shape(), &mut rng)
             .into_dimensionality::<Ix4>()
             .unwrap();
         let gradients = conv2d_backward(x.view(), weight.view(), dy.view(), spec);
-        layer.engine = Engine::Auto;
-        layer.forward(x32.view());
-        let grad_x = layer
-            .backward(dy.mapv(|v| v as f32).into_dyn().view())
-            .mapv(f64::from);
-        // Sums of up to 9 · 39 · 40 products: a looser bound than for the outputs.
-        let scale_w = 1.0 + gradients.grad_w.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        assert!(
-            layer
-                .grad_weight
-                .mapv(f64::from)
-                .abs_diff_eq(&gradients.grad_w, 1e-5 * scale_w),
-            "∂L/∂W off for x {:?}, w {:?}, {spec:?}",
-            x.shape(),
-            weight.shape()
-        );
-        let scale_b = 1.0 + gradients.grad_b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        assert!(
-            layer
-                .grad_bias
-                .mapv(f64::from)
-                .abs_diff_eq(&gradients.grad_b, 1e-5 * scale_b),
-            "∂L/∂b off"
-        );
-        let scale = 1.0 + gradients.grad_x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let x32 = x.mapv(|v| v as f32).into_dyn();
+        let dy32 = dy.mapv(|v| v as f32).into_dyn();
         // The same gradient handed over in another memory layout gives the same answer.
         let mut dy_f = ndarray::Array4::<f32>::zeros(dy.raw_dim().f());
         dy_f.assign(&dy.mapv(|v| v as f32));
-        layer.forward(x32.view());
-        let column_major = layer.backward(dy_f.view().into_dyn()).mapv(f64::from);
-        assert!(
-            column_major.abs_diff_eq(&grad_x, 1e-6),
-            "∂L/∂y in column-major order"
-        );
-        assert!(
-            grad_x.abs_diff_eq(&gradients.grad_x.into_dyn(), 1e-4 * scale),
-            "∂L/∂x off for x {:?}, w {:?}, {spec:?}",
-            x.shape(),
-            weight.shape()
-        );
+        let largest = |a: &ndarray::ArrayD<f64>| 1.0 + a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let shapes = format!("x {:?}, w {:?}, {spec:?}", x.shape(), weight.shape());
+        for engine in [Engine::Auto, Engine::Implicit, Engine::Im2col] {
+            let mut layer = Conv2d::<f32>::from_parts(
+                weight.mapv(|v| v as f32),
+                bias.mapv(|v| v as f32),
+                spec,
+            );
+            layer.engine = engine;
+            let y = layer.forward(x32.view()).mapv(f64::from);
+            // f32 sums of up to 17 · 5 · 5 products of standard normals: round-off ~1e-5 of
+            // the scale.
+            assert!(
+                y.abs_diff_eq(&expected, 1e-4 * largest(&expected)),
+                "{engine:?}: outputs off for {shapes}"
+            );
+            let grad_x = layer.backward(dy32.view()).mapv(f64::from);
+            let grad_x_expected = gradients.grad_x.clone().into_dyn();
+            assert!(
+                grad_x.abs_diff_eq(&grad_x_expected, 1e-4 * largest(&grad_x_expected)),
+                "{engine:?}: ∂L/∂x off for {shapes}"
+            );
+            // Sums of up to 9 · 39 · 40 products: relative to the largest, as for the outputs.
+            let grad_w_expected = gradients.grad_w.clone().into_dyn();
+            assert!(
+                layer
+                    .grad_weight
+                    .mapv(f64::from)
+                    .into_dyn()
+                    .abs_diff_eq(&grad_w_expected, 1e-5 * largest(&grad_w_expected)),
+                "{engine:?}: ∂L/∂W off for {shapes}"
+            );
+            let grad_b_expected = gradients.grad_b.clone().into_dyn();
+            assert!(
+                layer
+                    .grad_bias
+                    .mapv(f64::from)
+                    .into_dyn()
+                    .abs_diff_eq(&grad_b_expected, 1e-5 * largest(&grad_b_expected)),
+                "{engine:?}: ∂L/∂b off"
+            );
+            layer.forward(x32.view());
+            let column_major = layer.backward(dy_f.view().into_dyn()).mapv(f64::from);
+            assert!(
+                column_major.abs_diff_eq(&grad_x, 1e-6),
+                "{engine:?}: ∂L/∂y in column-major order"
+            );
+        }
     }
 }
 

@@ -173,9 +173,10 @@ impl<A: Real> Conv2d<A> {
             );
     }
 
-    /// The implicit-im2col kernel for the forward pass on images of shape [h, w], when it
-    /// applies: `f32` layers with stride 1 on a processor with AVX-512 (see `implicit.rs`).
-    fn implicit_forward(&self, input: [usize; 2]) -> Option<implicit::Forward> {
+    /// The fastest kernel for the forward pass on images of shape [h, w] that applies, if
+    /// any: Winograd for 3 × 3 kernels, otherwise the implicit im2col, both for `f32` layers
+    /// with stride 1 on a processor with AVX-512 (see `winograd.rs` and `implicit.rs`).
+    fn implicit_forward(&self, input: [usize; 2]) -> Option<Plan> {
         if !self.implicit_applies() {
             return None;
         }
@@ -183,21 +184,22 @@ impl<A: Real> Conv2d<A> {
         let weight = ArrayView4::from_shape(weight.raw_dim(), as_f32(standard(&weight)))
             .expect("same shape");
         let bias = self.bias.as_standard_layout();
-        implicit::Forward::new(
+        Plan::new(
             weight,
             as_f32(standard(&bias)),
             input,
             self.spec.pads(self.kernel()),
+            self.engine,
         )
     }
 
-    /// The same kernel for ∂L/∂x of outputs of shape [oh, ow]: the correlation of ∂L/∂y with
+    /// The same kernels for ∂L/∂x of outputs of shape [oh, ow]: the correlation of ∂L/∂y with
     /// the kernel turned by 180° and its channel axes swapped, padded by kh − 1 − top above
     /// (and likewise on the other sides) so that the result has the input's shape. `None`
-    /// where the forward kernel would not apply, or where the padding is wider than the
+    /// where the forward kernels would not apply, or where the padding is wider than the
     /// kernel (then some outputs never see an input, and the turned kernel would need
     /// negative padding).
-    fn implicit_backward(&self, output: [usize; 2]) -> Option<implicit::Forward> {
+    fn implicit_backward(&self, output: [usize; 2]) -> Option<Plan> {
         let [kh, kw] = self.kernel();
         let [(top, bottom), (left, right)] = self.spec.pads([kh, kw]);
         if !self.implicit_applies()
@@ -219,7 +221,7 @@ impl<A: Real> Conv2d<A> {
             (kh - 1 - top, kh - 1 - bottom),
             (kw - 1 - left, kw - 1 - right),
         ];
-        implicit::Forward::new(turned, &zeros, output, pads)
+        Plan::new(turned, &zeros, output, pads, self.engine)
     }
 
     /// The implicit kernel for ∂L/∂W on images of shape [h, w], where it applies (as for
@@ -234,7 +236,7 @@ impl<A: Real> Conv2d<A> {
 
     fn implicit_applies(&self) -> bool {
         TypeId::of::<A>() == TypeId::of::<f32>()
-            && self.engine == Engine::Auto
+            && self.engine != Engine::Im2col
             && self.spec.stride == [1, 1]
     }
 
@@ -321,7 +323,7 @@ impl<A: Real> Layer<A> for Conv2d<A> {
             .map_init(
                 || Workspace {
                     matrices: Scratch::new([rows, c_out], oh * ow),
-                    spread: fast_x.as_ref().map(implicit::Forward::scratch),
+                    spread: fast_x.as_ref().map(Plan::scratch),
                     weight: fast_w.as_ref().map(implicit::WeightGradient::scratch),
                 },
                 |work, ((mut grad_x_g, dy_g), x_g)| {
@@ -455,13 +457,71 @@ impl<A: Real> Layer<A> for Conv2d<A> {
 /// How a [`Conv2d`] computes its forward product, ∂L/∂x and ∂L/∂W.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Engine {
-    /// The fastest route that applies, product by product: the implicit-im2col kernels
-    /// (`implicit.rs`) for `f32` with stride 1 on a processor with AVX-512, where the channel
-    /// counts fill their blocks well enough; im2col and a matrix product otherwise.
+    /// The fastest route that applies, product by product, for `f32` with stride 1 on a
+    /// processor with AVX-512: Winograd's algorithm (`winograd.rs`) for 3 × 3 kernels, the
+    /// implicit-im2col kernels (`implicit.rs`) otherwise and for the weight gradient, where
+    /// the channel counts fill their blocks well enough; im2col and a matrix product in every
+    /// other case.
     #[default]
     Auto,
-    /// Always an explicit im2col matrix and a matrix product (the tests compare the two).
+    /// As `Auto` but without Winograd's algorithm: the implicit im2col for 3 × 3 kernels too
+    /// (the tests compare the routes).
+    Implicit,
+    /// Always an explicit im2col matrix and a matrix product.
     Im2col,
+}
+
+/// A forward convolution kernel ready to run image after image: Winograd's or the implicit
+/// im2col.
+enum Plan {
+    Implicit(implicit::Forward),
+    #[cfg(target_arch = "x86_64")]
+    Winograd(super::winograd::Winograd),
+}
+
+impl Plan {
+    /// Winograd where the engine allows it and it applies, else the implicit im2col where
+    /// that applies.
+    fn new(
+        weight: ArrayView4<f32>,
+        bias: &[f32],
+        input: [usize; 2],
+        pads: [(usize, usize); 2],
+        engine: Engine,
+    ) -> Option<Self> {
+        #[cfg(target_arch = "x86_64")]
+        if engine == Engine::Auto
+            && let Some(plan) = super::winograd::Winograd::new(weight, bias, input, pads)
+        {
+            return Some(Plan::Winograd(plan));
+        }
+        let _ = engine;
+        implicit::Forward::new(weight, bias, input, pads).map(Plan::Implicit)
+    }
+
+    fn scratch(&self) -> Vec<f32> {
+        match self {
+            Plan::Implicit(plan) => plan.scratch(),
+            #[cfg(target_arch = "x86_64")]
+            Plan::Winograd(plan) => plan.scratch(),
+        }
+    }
+
+    /// One image, as `implicit::Forward::image`.
+    ///
+    /// # Safety
+    ///
+    /// As `implicit::Forward::image`.
+    unsafe fn image(&self, x: &[f32], scratch: &mut Vec<f32>, y: *mut f32) {
+        // SAFETY: passed on from the caller.
+        unsafe {
+            match self {
+                Plan::Implicit(plan) => plan.image(x, scratch, y),
+                #[cfg(target_arch = "x86_64")]
+                Plan::Winograd(plan) => plan.image(x, scratch, y),
+            }
+        }
+    }
 }
 
 /// The elements of a standard-layout array, in order.

@@ -33,9 +33,9 @@ use ndarray::{
 use crate::conv::{ConvSpec, Padding};
 
 /// Output channels per kernel call.
-const ROWS: usize = 8;
+pub(crate) const ROWS: usize = 8;
 /// Floats per AVX-512 register.
-const LANES: usize = 16;
+pub(crate) const LANES: usize = 16;
 
 /// True when this processor can run the kernel.
 pub(crate) fn available() -> bool {
@@ -53,7 +53,7 @@ pub(crate) fn available() -> bool {
 /// quarter of the work may go to the zero rows that round c_out up. With 3 channels (the
 /// input gradient of a first layer on RGB images) 5 of every 8 rows would be zeros, and the
 /// im2col route measured faster.
-fn worthwhile(c_out: usize) -> bool {
+pub(crate) fn worthwhile(c_out: usize) -> bool {
     4 * c_out.div_ceil(ROWS) * ROWS <= 5 * c_out
 }
 
