@@ -173,11 +173,8 @@ fn the_fast_kernels_equal_the_direct_sums_forward_and_backward() {
         let largest = |a: &ndarray::ArrayD<f64>| 1.0 + a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         let shapes = format!("x {:?}, w {:?}, {spec:?}", x.shape(), weight.shape());
         for engine in [Engine::Auto, Engine::Implicit, Engine::Im2col] {
-            let mut layer = Conv2d::<f32>::from_parts(
-                weight.mapv(|v| v as f32),
-                bias.mapv(|v| v as f32),
-                spec,
-            );
+            let mut layer =
+                Conv2d::<f32>::from_parts(weight.mapv(|v| v as f32), bias.mapv(|v| v as f32), spec);
             layer.engine = engine;
             let y = layer.forward(x32.view()).mapv(f64::from);
             // f32 sums of up to 17 · 5 · 5 products of standard normals: round-off ~1e-5 of
