@@ -59,6 +59,12 @@ pub(crate) struct Winograd {
 /// 2.2 ms against 2.9 ms.
 const MIN_CHANNELS: usize = 8;
 
+/// Extra floats between the 16 matrices of V and of M. The transforms read or write all 16
+/// at once, and without the padding, with sizes like 32 channels × 64 tiles, they lie a
+/// multiple of 4 KiB apart, compete for the same few sets of the level-1 cache and evict one
+/// another.
+const PAD: usize = 16;
+
 /// Floats read past the padded image's end by the input transform's vector loads.
 const SLACK: usize = 3 * LANES;
 
@@ -117,9 +123,20 @@ impl Winograd {
         [
             self.channels * self.plane() + SLACK,
             4 * self.padded[0] * self.across(),
-            XI * self.channels * self.tiles_padded,
-            XI * self.out_channels.div_ceil(ROWS) * ROWS * self.tiles_padded,
+            XI * self.v_stride(),
+            XI * self.m_stride(),
         ]
+    }
+
+    /// Floats from V[ξ] to V[ξ + 1]: c_in rows of tiles, plus [`PAD`].
+    fn v_stride(&self) -> usize {
+        self.channels * self.tiles_padded + PAD
+    }
+
+    /// Floats from M[ξ] to M[ξ + 1]: c_out rows (rounded up to blocks of 8) of tiles, plus
+    /// [`PAD`].
+    fn m_stride(&self) -> usize {
+        self.out_channels.div_ceil(ROWS) * ROWS * self.tiles_padded + PAD
     }
 
     /// A scratch buffer for [`Winograd::image`], all zeros. Pass `image` only buffers made by
@@ -174,7 +191,7 @@ impl Winograd {
     unsafe fn transform_input(&self, padded: &[f32], rows: &mut [f32], v: &mut [f32]) {
         let ([th, tw], across) = (self.tiles, self.across());
         let ([height, width], plane) = (self.padded, self.plane());
-        let stride = self.channels * self.tiles_padded;
+        let stride = self.v_stride();
         assert!(
             padded.len() >= self.channels * plane + SLACK
                 && rows.len() >= 4 * height * across
@@ -280,7 +297,7 @@ impl Winograd {
         let (c_in, tiles) = (self.channels, self.tiles_padded);
         let blocks = self.out_channels.div_ceil(ROWS);
         let u = &self.packed[(xi * blocks + block) * c_in * ROWS..][..c_in * ROWS];
-        let v = &v[xi * c_in * tiles..][..c_in * tiles];
+        let v = &v[xi * self.v_stride()..][..c_in * tiles];
         assert!(
             (first + N) * LANES <= tiles,
             "Winograd: a product past the tiles"
@@ -298,7 +315,7 @@ impl Winograd {
                 }
             }
         }
-        let out = &mut m[(xi * blocks + block) * ROWS * tiles..][..ROWS * tiles];
+        let out = &mut m[xi * self.m_stride() + block * ROWS * tiles..][..ROWS * tiles];
         for (row, sum) in sums.iter().enumerate() {
             for (k, &s) in sum.iter().enumerate() {
                 let at = row * tiles + (first + k) * LANES;
@@ -313,7 +330,7 @@ impl Winograd {
     #[target_feature(enable = "avx512f")]
     unsafe fn transform_output(&self, m: &[f32], y: *mut f32) {
         let ([th, tw], tiles) = (self.tiles, self.tiles_padded);
-        let xi_stride = self.out_channels.div_ceil(ROWS) * ROWS * tiles;
+        let xi_stride = self.m_stride();
         let [oh, ow] = self.output;
         assert!(m.len() >= XI * xi_stride, "Winograd: M too small");
         // SAFETY: 16 i32s from arrays of 16.
