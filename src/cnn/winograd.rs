@@ -219,13 +219,7 @@ impl Winograd {
                     let d1 = _mm512_permutex2var_ps(a, odd, b);
                     let d2 = _mm512_permutex2var_ps(a2, even, b2);
                     let d3 = _mm512_permutex2var_ps(a2, odd, b2);
-                    let out = [
-                        _mm512_sub_ps(d0, d2),
-                        _mm512_add_ps(d1, d2),
-                        _mm512_sub_ps(d2, d1),
-                        _mm512_sub_ps(d1, d3),
-                    ];
-                    for (s, value) in out.into_iter().enumerate() {
+                    for (s, value) in input_transform([d0, d1, d2, d3]).into_iter().enumerate() {
                         let to = (s * height + row) * across + first;
                         // SAFETY: first + 16 ≤ across, so inside `rows` (checked above).
                         unsafe { _mm512_storeu_ps(rows.as_mut_ptr().add(to), value) };
@@ -243,12 +237,7 @@ impl Winograd {
                                     .add((s * height + 2 * ti + r) * across + first),
                             )
                         });
-                        let out = [
-                            _mm512_sub_ps(a0, a2),
-                            _mm512_add_ps(a1, a2),
-                            _mm512_sub_ps(a2, a1),
-                            _mm512_sub_ps(a1, a3),
-                        ];
+                        let out = input_transform([a0, a1, a2, a3]);
                         for (r, value) in out.into_iter().enumerate() {
                             let to = (4 * r + s) * stride + c * self.tiles_padded + ti * tw + first;
                             // SAFETY: the mask keeps tiles first … tw − 1 of tile row ti, whose
@@ -393,6 +382,18 @@ impl Winograd {
             }
         }
     }
+}
+
+/// Bᵀ applied to four values (of 16 tiles each): (d₀ − d₂, d₁ + d₂, d₂ − d₁, d₁ − d₃).
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn input_transform([d0, d1, d2, d3]: [__m512; 4]) -> [__m512; 4] {
+    [
+        _mm512_sub_ps(d0, d2),
+        _mm512_add_ps(d1, d2),
+        _mm512_sub_ps(d2, d1),
+        _mm512_sub_ps(d1, d3),
+    ]
 }
 
 /// Lanes 0 … n − 1 (all 16 when n ≥ 16).
