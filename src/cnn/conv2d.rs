@@ -30,8 +30,8 @@ use std::mem::MaybeUninit;
 
 use ndarray::parallel::prelude::*;
 use ndarray::{
-    Array1, Array2, Array4, ArrayD, ArrayView, ArrayView2, ArrayView4, ArrayViewD, ArrayViewMut,
-    ArrayViewMut2, ArrayViewMut4, Axis, Dimension, Ix4, ShapeBuilder,
+    Array1, Array2, Array4, ArrayD, ArrayView, ArrayView2, ArrayView3, ArrayView4, ArrayViewD,
+    ArrayViewMut, ArrayViewMut2, ArrayViewMut3, ArrayViewMut4, Axis, Dimension, Ix4, ShapeBuilder,
 };
 use rand::Rng;
 
@@ -310,10 +310,15 @@ impl<A: Real> Layer<A> for Conv2d<A> {
         let grad_y = grad_y.into_dimensionality::<Ix4>().expect("checked above");
         let weight = self.weight_rows();
         let rows = weight.ncols();
-        let spec = self.spec;
         let mut grad_x = Array4::<A>::uninit((n, c_in, h, w));
-        let fast_x = self.implicit_backward([oh, ow]);
-        let fast_w = self.implicit_weight_gradient([h, w]);
+        let job = Backward {
+            weight,
+            kernel,
+            spec: self.spec,
+            output: [oh, ow],
+            fast_x: self.implicit_backward([oh, ow]),
+            fast_w: self.implicit_weight_gradient([h, w]),
+        };
         // One (∂L/∂W, ∂L/∂b) per group of images, each summed in image order by one thread.
         let per_group: Vec<(Array2<A>, Array1<A>)> = grad_x
             .axis_chunks_iter_mut(Axis(0), GROUP)
@@ -321,81 +326,8 @@ impl<A: Real> Layer<A> for Conv2d<A> {
             .zip(grad_y.axis_chunks_iter(Axis(0), GROUP))
             .zip(x.axis_chunks_iter(Axis(0), GROUP))
             .map_init(
-                || Workspace {
-                    matrices: Scratch::new([rows, c_out], oh * ow),
-                    spread: fast_x.as_ref().map(Plan::scratch),
-                    weight: fast_w.as_ref().map(implicit::WeightGradient::scratch),
-                },
-                |work, ((mut grad_x_g, dy_g), x_g)| {
-                    // Column-major for `matmul`, which writes that layout fastest; row-major
-                    // for the implicit kernel, which writes it as [c_out, c_in, kh, kw].
-                    let mut grad_w = if fast_w.is_some() {
-                        Array2::<A>::zeros((c_out, rows))
-                    } else {
-                        Array2::<A>::zeros((c_out, rows).f())
-                    };
-                    let mut grad_b = Array1::<A>::zeros(c_out);
-                    for ((mut grad_x_b, dy_b), x_b) in grad_x_g
-                        .outer_iter_mut()
-                        .zip(dy_g.outer_iter())
-                        .zip(x_g.outer_iter())
-                    {
-                        let [mut cols, mut dy] = work.matrices.views();
-                        // The matrix products want ∂L/∂y as a [c_out, oh · ow] matrix; it may
-                        // come in any layout, so it is copied (only when they run).
-                        if fast_w.is_none() || fast_x.is_none() {
-                            dy.assign(
-                                &dy_b
-                                    .to_shape(((c_out, oh * ow), ndarray::Order::RowMajor))
-                                    .expect("one row per output channel"),
-                            );
-                        }
-                        for (grad_b, dy_o) in grad_b.iter_mut().zip(dy_b.outer_iter()) {
-                            *grad_b += dy_o.sum();
-                        }
-                        if let (Some(plan), Some(sums)) = (&fast_w, &mut work.weight) {
-                            plan.accumulate(f32_view(x_b), f32_view(dy_b), sums);
-                        } else {
-                            im2col_into(x_b.insert_axis(Axis(0)), kernel, spec, cols.view_mut());
-                            matmul_into(dy.view(), cols.t(), grad_w.view_mut(), true);
-                        }
-                        if let (Some(fast), Some(spread)) = (&fast_x, &mut work.spread) {
-                            let dy_b = dy_b.as_standard_layout();
-                            // SAFETY: A is f32 and the processor has AVX-512 (checked by
-                            // `implicit_backward`); grad_x_b is this image's c_in · h · w
-                            // contiguous gradient, which `image` writes in full.
-                            unsafe {
-                                fast.image(
-                                    as_f32(standard(&dy_b)),
-                                    spread,
-                                    grad_x_b.as_mut_ptr().cast::<f32>(),
-                                )
-                            };
-                        } else {
-                            grad_x_b.fill(MaybeUninit::new(A::zero()));
-                            // SAFETY: every element of this image's gradient was written just
-                            // above.
-                            let grad_x_b = unsafe { grad_x_b.assume_init() };
-                            // cols is not needed any more: its memory takes ∂L/∂cols.
-                            let mut grad_cols = cols;
-                            matmul_into(weight.t(), dy.view(), grad_cols.view_mut(), false);
-                            col2im_add(
-                                grad_cols.view_mut(),
-                                kernel,
-                                spec,
-                                grad_x_b.insert_axis(Axis(0)),
-                            );
-                        }
-                    }
-                    if let (Some(plan), Some(sums)) = (&fast_w, &mut work.weight) {
-                        let grad_w = grad_w
-                            .view_mut()
-                            .into_shape_with_order((c_out, c_in, kernel[0], kernel[1]))
-                            .expect("a standard-layout matrix");
-                        plan.drain_into(sums, f32_view_mut(grad_w));
-                    }
-                    (grad_w, grad_b)
-                },
+                || job.workspace(),
+                |work, ((grad_x_g, dy_g), x_g)| job.group(work, x_g, dy_g, grad_x_g),
             )
             .collect();
         // Add the groups up in order, whatever the number of threads, then once into
@@ -544,6 +476,123 @@ fn as_f32<A: 'static>(values: &[A]) -> &[f32] {
     );
     // SAFETY: A is f32, checked just above, so this is the same slice with its own type.
     unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<f32>(), values.len()) }
+}
+
+/// The backward pass of one call, for one group of images at a time.
+struct Backward<'a, A> {
+    /// The weight as a matrix, [c_out, c_in · kh · kw].
+    weight: ArrayView2<'a, A>,
+    kernel: [usize; 2],
+    spec: ConvSpec,
+    /// [oh, ow].
+    output: [usize; 2],
+    /// The fast kernels for ∂L/∂x and ∂L/∂W, where they apply.
+    fast_x: Option<Plan>,
+    fast_w: Option<implicit::WeightGradient>,
+}
+
+impl<A: Real> Backward<'_, A> {
+    fn workspace(&self) -> Workspace<A> {
+        let [oh, ow] = self.output;
+        Workspace {
+            matrices: Scratch::new([self.weight.ncols(), self.weight.nrows()], oh * ow),
+            spread: self.fast_x.as_ref().map(Plan::scratch),
+            weight: self.fast_w.as_ref().map(implicit::WeightGradient::scratch),
+        }
+    }
+
+    /// ∂L/∂x of every image of the group into `grad_x`, and the group's (∂L/∂W, ∂L/∂b).
+    fn group(
+        &self,
+        work: &mut Workspace<A>,
+        x: ArrayView4<A>,
+        grad_y: ArrayView4<A>,
+        mut grad_x: ArrayViewMut4<MaybeUninit<A>>,
+    ) -> (Array2<A>, Array1<A>) {
+        let (c_out, rows) = self.weight.dim();
+        let [oh, ow] = self.output;
+        // Column-major for `matmul_into`, which writes that layout fastest; row-major for the
+        // implicit kernel, which writes it as [c_out, c_in, kh, kw].
+        let mut grad_w = if self.fast_w.is_some() {
+            Array2::<A>::zeros((c_out, rows))
+        } else {
+            Array2::<A>::zeros((c_out, rows).f())
+        };
+        let mut grad_b = Array1::<A>::zeros(c_out);
+        for ((grad_x_b, dy_b), x_b) in grad_x
+            .outer_iter_mut()
+            .zip(grad_y.outer_iter())
+            .zip(x.outer_iter())
+        {
+            let [mut cols, mut dy] = work.matrices.views();
+            // The matrix products want ∂L/∂y as a [c_out, oh · ow] matrix; it may come in any
+            // layout, so it is copied (only when they run).
+            if self.fast_w.is_none() || self.fast_x.is_none() {
+                dy.assign(
+                    &dy_b
+                        .to_shape(((c_out, oh * ow), ndarray::Order::RowMajor))
+                        .expect("one row per output channel"),
+                );
+            }
+            for (grad_b, dy_o) in grad_b.iter_mut().zip(dy_b.outer_iter()) {
+                *grad_b += dy_o.sum();
+            }
+            if let (Some(plan), Some(sums)) = (&self.fast_w, &mut work.weight) {
+                plan.accumulate(f32_view(x_b), f32_view(dy_b), sums);
+            } else {
+                im2col_into(
+                    x_b.insert_axis(Axis(0)),
+                    self.kernel,
+                    self.spec,
+                    cols.view_mut(),
+                );
+                matmul_into(dy.view(), cols.t(), grad_w.view_mut(), true);
+            }
+            self.input_gradient(work.spread.as_mut(), dy_b, dy.view(), cols, grad_x_b);
+        }
+        if let (Some(plan), Some(sums)) = (&self.fast_w, &mut work.weight) {
+            let [kh, kw] = self.kernel;
+            let c_in = rows / (kh * kw);
+            let grad_w = grad_w
+                .view_mut()
+                .into_shape_with_order((c_out, c_in, kh, kw))
+                .expect("a standard-layout matrix");
+            plan.drain_into(sums, f32_view_mut(grad_w));
+        }
+        (grad_w, grad_b)
+    }
+
+    /// One image's ∂L/∂x: through the fast kernel where it applies, otherwise as
+    /// col2im(Wᵀ · dY) with `cols` as scratch for Wᵀ · dY. `dy` is ∂L/∂y as a matrix, needed
+    /// only by the second route.
+    fn input_gradient(
+        &self,
+        spread: Option<&mut Vec<f32>>,
+        dy_b: ArrayView3<A>,
+        dy: ArrayView2<A>,
+        mut cols: ArrayViewMut2<A>,
+        mut grad_x_b: ArrayViewMut3<MaybeUninit<A>>,
+    ) {
+        if let (Some(fast), Some(spread)) = (&self.fast_x, spread) {
+            let dy_b = dy_b.as_standard_layout();
+            // SAFETY: A is f32 and the processor has AVX-512 (checked by
+            // `implicit_backward`); grad_x_b is this image's c_in · h · w contiguous gradient
+            // (one image of a standard-layout batch), which `image` writes in full.
+            unsafe {
+                fast.image(
+                    as_f32(standard(&dy_b)),
+                    spread,
+                    grad_x_b.as_mut_ptr().cast::<f32>(),
+                )
+            };
+        } else {
+            grad_x_b.fill(MaybeUninit::new(A::zero()));
+            // SAFETY: every element of this image's gradient was written just above.
+            let grad_x_b = unsafe { grad_x_b.assume_init() };
+            matmul_into(self.weight.t(), dy, cols.view_mut(), false);
+            col2im_add(cols, self.kernel, self.spec, grad_x_b.insert_axis(Axis(0)));
+        }
+    }
 }
 
 /// Images per group in the backward pass. One thread adds up a group's weight gradient in
