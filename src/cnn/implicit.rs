@@ -49,6 +49,25 @@ pub(crate) fn available() -> bool {
     }
 }
 
+/// Copies image `x` ([c, h, w] in standard layout, `input` = [h, w]) into `padded`: channel
+/// c's row a starts at c · plane + (top + a) · row_stride + left, with `before` = [top, left].
+/// Nothing else is written.
+pub(crate) fn copy_padded(
+    x: &[f32],
+    [h, w]: [usize; 2],
+    padded: &mut [f32],
+    plane: usize,
+    row_stride: usize,
+    [top, left]: [usize; 2],
+) {
+    for (c, channel) in x.chunks_exact(h * w).enumerate() {
+        for (a, row) in channel.chunks_exact(w).enumerate() {
+            let start = c * plane + (top + a) * row_stride + left;
+            padded[start..start + w].copy_from_slice(row);
+        }
+    }
+}
+
 /// Whether `c_out` output channels fill the kernel's blocks of 8 well enough: at most a
 /// quarter of the work may go to the zero rows that round c_out up. With 3 channels (the
 /// input gradient of a first layer on RGB images) 5 of every 8 rows would be zeros, and the
@@ -216,13 +235,14 @@ impl Forward {
             spread.clear();
             spread.resize(self.spread_len, 0.0);
         }
-        let [top, left] = self.before;
-        for (c, channel) in x.chunks_exact(h * w).enumerate() {
-            for (a, row) in channel.chunks_exact(w).enumerate() {
-                let start = left + c * self.plane + (top + a) * self.row_stride;
-                spread[start..start + w].copy_from_slice(row);
-            }
-        }
+        copy_padded(
+            x,
+            self.input,
+            spread,
+            self.plane,
+            self.row_stride,
+            self.before,
+        );
     }
 
     /// Output channels 8·block … 8·block + 7 at the positions of `vectors`.

@@ -28,7 +28,7 @@ use std::arch::x86_64::*;
 
 use ndarray::ArrayView4;
 
-use super::implicit::{LANES, ROWS, available, worthwhile};
+use super::implicit::{LANES, ROWS, available, copy_padded, worthwhile};
 
 /// Positions of a transformed 4 × 4 patch.
 const XI: usize = 16;
@@ -168,14 +168,14 @@ impl Winograd {
         let (padded, rest) = scratch.split_at_mut(image_len);
         let (rows, rest) = rest.split_at_mut(rows_len);
         let (v, m) = rest.split_at_mut(v_len);
-        let [top, left] = self.before;
-        let plane = self.plane();
-        for (c, channel) in x.chunks_exact(h * w).enumerate() {
-            for (a, row) in channel.chunks_exact(w).enumerate() {
-                let start = c * plane + (top + a) * self.padded[1] + left;
-                padded[start..start + w].copy_from_slice(row);
-            }
-        }
+        copy_padded(
+            x,
+            self.input,
+            padded,
+            self.plane(),
+            self.padded[1],
+            self.before,
+        );
         // SAFETY: the caller guarantees AVX-512 and `y`; the buffers have the plan's sizes.
         unsafe {
             self.transform_input(padded, rows, v);
