@@ -49,17 +49,27 @@ pub(crate) fn available() -> bool {
     }
 }
 
-/// Copies image `x` ([c, h, w] in standard layout, `input` = [h, w]) into `padded`: channel
-/// c's row a starts at c · plane + (top + a) · row_stride + left, with `before` = [top, left].
-/// Nothing else is written.
+/// Copies image `x` (`shape` = [c, h, w], standard layout) into `padded`: channel c's row a
+/// starts at c · plane + (top + a) · row_stride + left, with `before` = [top, left]. Nothing
+/// else is written.
+///
+/// # Panics
+///
+/// If `x` does not hold c · h · w values.
 pub(crate) fn copy_padded(
     x: &[f32],
-    [h, w]: [usize; 2],
+    [channels, h, w]: [usize; 3],
     padded: &mut [f32],
     plane: usize,
     row_stride: usize,
     [top, left]: [usize; 2],
 ) {
+    assert_eq!(
+        x.len(),
+        channels * h * w,
+        "fast convolution: the image has {} values, expected {channels} × {h} × {w}",
+        x.len()
+    );
     for (c, channel) in x.chunks_exact(h * w).enumerate() {
         for (a, row) in channel.chunks_exact(w).enumerate() {
             let start = c * plane + (top + a) * row_stride + left;
@@ -221,14 +231,6 @@ impl Forward {
 
     /// Copies image `x` into the spread layout: zeros everywhere but the image's pixels.
     fn spread(&self, x: &[f32], spread: &mut Vec<f32>) {
-        let [h, w] = self.input;
-        assert_eq!(
-            x.len(),
-            self.channels * h * w,
-            "implicit forward: the image has {} values, expected {} × {h} × {w}",
-            x.len(),
-            self.channels
-        );
         // Only the image's pixels are written below, the same ones for every image of this
         // plan, so everything else stays zero from the buffer's creation by `scratch`.
         if spread.len() != self.spread_len {
@@ -237,7 +239,7 @@ impl Forward {
         }
         copy_padded(
             x,
-            self.input,
+            [self.channels, self.input[0], self.input[1]],
             spread,
             self.plane,
             self.row_stride,

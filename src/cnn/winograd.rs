@@ -152,14 +152,6 @@ impl Winograd {
     ///
     /// `y` must be valid for writes of c_out · oh · ow floats, and [`available`] true.
     pub(crate) unsafe fn image(&self, x: &[f32], scratch: &mut Vec<f32>, y: *mut f32) {
-        let [h, w] = self.input;
-        assert_eq!(
-            x.len(),
-            self.channels * h * w,
-            "Winograd: the image has {} values, expected {} × {h} × {w}",
-            x.len(),
-            self.channels
-        );
         let [image_len, rows_len, v_len, m_len] = self.parts();
         if scratch.len() != image_len + rows_len + v_len + m_len {
             scratch.clear();
@@ -170,7 +162,7 @@ impl Winograd {
         let (v, m) = rest.split_at_mut(v_len);
         copy_padded(
             x,
-            self.input,
+            [self.channels, self.input[0], self.input[1]],
             padded,
             self.plane(),
             self.padded[1],
